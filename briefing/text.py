@@ -1,0 +1,67 @@
+"""Text folding shared by every stage that compares a curator's words with a source.
+
+Only three things are folded: the style of quotation marks, dashes, and runs of white
+space. Everything else must match exactly, because a brief's quotes are verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+
+DOUBLE_QUOTES = "\"“”„‟«»"
+SINGLE_QUOTES = "'‘’‚‛‹›"
+DASHES = "-‐‑‒–—―"
+_FOLD = str.maketrans(
+    {**{c: '"' for c in DOUBLE_QUOTES}, **{c: "'" for c in SINGLE_QUOTES}, **{c: "-" for c in DASHES}}
+)
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Fold quote marks, dashes and white space; strip the ends."""
+    return _SPACE.sub(" ", text.translate(_FOLD)).strip()
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` and return, for each folded character, its offset in ``text``.
+
+    The list has one extra entry, the offset just past the end, so that a folded span
+    ``[a, b)`` maps back to ``text[offsets[a]:offsets[b - 1] + 1]``.
+    """
+    translated = text.translate(_FOLD)
+    out: list[str] = []
+    offsets: list[int] = []
+    in_space = False
+    for index, char in enumerate(translated):
+        if char.isspace():
+            if not in_space and out:
+                out.append(" ")
+                offsets.append(index)
+            in_space = True
+            continue
+        in_space = False
+        out.append(char)
+        offsets.append(index)
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    offsets.append(len(text))
+    return "".join(out), offsets
+
+
+def find_verbatim(needle: str, haystack: str) -> tuple[int, int] | None:
+    """Where ``needle`` occurs in ``haystack`` once both are folded, as offsets into ``haystack``."""
+    folded_needle = fold(needle)
+    if not folded_needle:
+        return None
+    folded, offsets = fold_with_offsets(haystack)
+    position = folded.find(folded_needle)
+    if position < 0:
+        return None
+    end = position + len(folded_needle)
+    return offsets[position], offsets[end - 1] + 1
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers written in ``text`` as digits, e.g. ``['20', '2015']`` for '$20bn in 2015'."""
+    return [m.rstrip(".,") for m in re.findall(r"\d[\d,.]*", text)]

@@ -1,0 +1,187 @@
+"""Citations stage: every quote, fact and event located verbatim in its source paragraph.
+
+This is the gate that makes a misquote impossible to publish: a span that is not in its
+source is an error, reported with the closest passage the source does contain and the
+first words where the two part ways.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .errors import Collector
+from .profiles import Event, Fact, Profile, Quote
+from .sources import Paragraph, Source
+from .text import find_verbatim, fold, numbers_in
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a span stands: source, paragraph, offsets into the source text, and its sentence."""
+
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    sentence: str
+
+    @property
+    def anchor(self) -> str:
+        return f"p{self.paragraph}"
+
+
+@dataclass(frozen=True)
+class CitedQuote:
+    quote: Quote
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class CitedFact:
+    fact: Fact
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class CitedEvent:
+    event: Event
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class VerifiedBrief:
+    """A profile whose every span has been found in its source."""
+
+    profile: Profile
+    quotes: tuple[CitedQuote, ...]
+    facts: tuple[CitedFact, ...]
+    timeline: tuple[CitedEvent, ...]
+
+    def citations(self) -> list[Citation]:
+        return [c.citation for c in (*self.quotes, *self.facts, *self.timeline)]
+
+
+def locate(span: str, source: Source) -> Citation | None:
+    """The first paragraph of ``source`` that contains ``span`` verbatim (folded), or None."""
+    for paragraph in source.paragraphs:
+        found = find_verbatim(span, paragraph.text)
+        if found:
+            start, end = found
+            return Citation(source.id, paragraph.number, paragraph.start + start, paragraph.start + end,
+                            sentence_around(paragraph, start, end))
+    return None
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”’»']?\s+(?=[\"“‘«'A-Z0-9])")
+
+
+def sentence_around(paragraph: Paragraph, start: int, end: int) -> str:
+    """The sentence(s) of ``paragraph`` that hold the span ``[start, end)`` (paragraph offsets)."""
+    bounds = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(paragraph.text)] + [len(paragraph.text)]
+    first = max(b for b in bounds if b <= start)
+    last = min(b for b in bounds if b >= end)
+    return paragraph.text[first:last].strip()
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """The closest passage a source holds to a span that it does not hold."""
+
+    paragraph: int
+    passage: str
+    differs: str | None
+
+
+def closest_passage(span: str, source: Source) -> NearMiss | None:
+    """The passage of ``source`` most like ``span``, and the first words where they differ."""
+    wanted = fold(span)
+    best: tuple[float, int, str] | None = None
+    for paragraph in source.paragraphs:
+        text = fold(paragraph.text)
+        alignment = fuzz.partial_ratio_alignment(wanted, text)
+        if alignment is None:
+            continue
+        if best is None or alignment.score > best[0]:
+            passage = _widen_to_words(text, alignment.dest_start, alignment.dest_end)
+            best = (alignment.score, paragraph.number, passage)
+    if best is None or best[0] < 40:
+        return None
+    return NearMiss(best[1], best[2], first_difference(wanted, best[2]))
+
+
+def _widen_to_words(text: str, start: int, end: int) -> str:
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end].strip()
+
+
+def first_difference(wanted: str, found: str) -> str | None:
+    """Describe the first place two texts part ways, word by word: '"about" vs "with"'."""
+    a, b = wanted.split(), found.split()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        mine = " ".join(a[i1:i2])
+        theirs = " ".join(b[j1:j2])
+        if tag == "delete":
+            return f'"{mine}" is not in the source'
+        if tag == "insert":
+            return f'the source has "{theirs}" where the quote has nothing'
+        return f'"{mine}" vs source "{theirs}"'
+    return None
+
+
+def verify_profile(profile: Profile, sources: dict[str, Source], collector: Collector) -> VerifiedBrief:
+    """Locate every quote, fact and event of ``profile``; report every span that is not verbatim."""
+
+    def check(span: str, source_id: str, line: int | None, key: str, what: str) -> Citation | None:
+        source = sources[source_id]
+        citation = locate(span, source)
+        if citation is None:
+            collector.error(profile.file, line, key, not_found_message(what, span, source, sources))
+        return citation
+
+    quotes = []
+    for index, quote in enumerate(profile.quotes):
+        citation = check(quote.text, quote.source, quote.line, f"quotes[{index}].text", "quote")
+        if citation:
+            quotes.append(CitedQuote(quote, citation))
+    facts = []
+    for index, fact in enumerate(profile.facts):
+        citation = check(fact.evidence, fact.source, fact.line, f"facts[{index}].evidence", "evidence")
+        if citation is None:
+            continue
+        missing = [n for n in numbers_in(fact.statement) if n not in numbers_in(fact.evidence)]
+        if missing:
+            collector.error(profile.file, fact.line, f"facts[{index}].statement",
+                            f"number {missing[0]!r} is not in the evidence span "
+                            f"(evidence has: {', '.join(numbers_in(fact.evidence)) or 'no numbers'})")
+            continue
+        facts.append(CitedFact(fact, citation))
+    events = []
+    for index, event in enumerate(profile.timeline):
+        citation = check(event.evidence, event.source, event.line, f"timeline[{index}].evidence", "evidence")
+        if citation:
+            events.append(CitedEvent(event, citation))
+    return VerifiedBrief(profile, tuple(quotes), tuple(facts), tuple(events))
+
+
+def not_found_message(what: str, span: str, source: Source, sources: dict[str, Source]) -> str:
+    """Explain a missing span: the closest passage, where it differs, and where it does occur."""
+    short = span if len(span) <= 80 else span[:77] + "…"
+    message = f'{what} "{short}" not found in source {source.id!r}'
+    near = closest_passage(span, source)
+    if near is not None:
+        passage = near.passage if len(near.passage) <= 120 else near.passage[:117] + "…"
+        message += f' (closest, paragraph {near.paragraph}: "{passage}"'
+        message += f", differs at {near.differs})" if near.differs else ")"
+    elsewhere = [other.id for other in sources.values() if other.id != source.id and locate(span, other)]
+    if elsewhere:
+        message += f"; it does occur in {', '.join(repr(s) for s in elsewhere)}"
+    return message

@@ -1,0 +1,262 @@
+"""Extraction stage, text geometry: quotation-mark spans, sentences and word tokens.
+
+Everything here works on offsets into the article text as read, so every record the
+later steps build can point back at the exact characters of the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..sources import Paragraph
+
+DOUBLE = '"“”„‟«»'
+SINGLE = "'‘’‚‛‹›"
+_OPEN_LEFT = "([{<—–-/:"  # a mark after these may open a quote: (“, —“, :“
+_CLOSE_RIGHT = ".,;:!?)]}>—–-…"  # a mark before these may close a quote: ”, ”. ”)
+
+
+@dataclass(frozen=True)
+class MarkedSpan:
+    """One quotation found by its marks, possibly in several pieces or paragraphs.
+
+    ``pieces`` are the offsets of the words inside the marks; ``outer`` runs from the
+    first opening mark to the last closing mark (or to the paragraph end when unclosed).
+    """
+
+    pieces: tuple[tuple[int, int], ...]
+    outer: tuple[int, int]
+    paragraphs: tuple[int, ...]
+    family: str  # "double" | "single"
+    closed: bool
+
+
+def _family(char: str) -> str | None:
+    if char in DOUBLE:
+        return "double"
+    if char in SINGLE:
+        return "single"
+    return None
+
+
+def _roles(text: str, i: int) -> tuple[bool, bool]:
+    """Whether the mark at ``i`` may open and may close a quotation, judged by its neighbours."""
+    prev = text[i - 1] if i > 0 else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    if text[i] in SINGLE and prev.isalnum() and nxt.isalnum():
+        return False, False  # an apostrophe inside a word: shouldn't, Let's, Kerry's
+    can_open = (not nxt.isspace() and nxt not in ",;)]}"
+                and (prev.isspace() or prev in _OPEN_LEFT or prev in DOUBLE + SINGLE
+                     or (prev in ".!?,;…" and nxt.isalnum())))
+    can_close = (not prev.isspace() and prev not in "([{"
+                 and (nxt.isspace() or nxt in _CLOSE_RIGHT or nxt in DOUBLE + SINGLE
+                      or (prev in ".!?,;…" and nxt.isalnum())))
+    return can_open, can_close
+
+
+class _Open:
+    """A quotation being read: its family, the pieces so far, where the current piece began."""
+
+    def __init__(self, family: str, mark: int, paragraph: int) -> None:
+        self.family = family
+        self.first_mark = mark
+        self.piece_start = mark + 1
+        self.pieces: list[tuple[int, int]] = []
+        self.paragraphs = [paragraph]
+
+    def add_piece(self, text: str, end: int) -> None:
+        start = self.piece_start
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            self.pieces.append((start, end))
+
+    def finish(self, outer_end: int, closed: bool) -> MarkedSpan | None:
+        if not self.pieces:
+            return None
+        return MarkedSpan(tuple(self.pieces), (self.first_mark, outer_end),
+                          tuple(dict.fromkeys(self.paragraphs)), self.family, closed)
+
+
+def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[MarkedSpan]:
+    """Every top-level quotation in the paragraphs, in text order.
+
+    Marks are read by their neighbours rather than their shape, because real articles mix
+    straight, curly and guillemet marks and sometimes turn them the wrong way (``»…»``).
+    Nested quotations stay inside the outer one. An opening mark left unclosed at a
+    paragraph's end continues into the next paragraph if that one opens with a mark of
+    the same family (the newspaper convention for long quotes); otherwise a double
+    quotation ends at the paragraph's end, flagged unclosed, and a single one is dropped
+    as a stray apostrophe, so one bad mark never swallows the rest of the article.
+    """
+    spans: list[MarkedSpan] = []
+    carry: _Open | None = None
+    for para in paragraphs:
+        begin = para.start
+        current: _Open | None = None
+        if carry is not None:
+            first = begin
+            while first < para.end and text[first].isspace():
+                first += 1
+            if first < para.end and _family(text[first]) == carry.family:
+                current, carry = carry, None
+                current.piece_start = first + 1
+                current.paragraphs.append(para.number)
+                begin = first + 1
+            else:
+                _flush_unclosed(carry, spans)
+                carry = None
+        inner: str | None = None
+        for i in range(begin, para.end):
+            family = _family(text[i])
+            if family is None:
+                continue
+            can_open, can_close = _roles(text, i)
+            if current is None:
+                if can_open and (family == "double" or can_close_later(text, i, para.end)):
+                    current, inner = _Open(family, i, para.number), None
+                continue
+            if family == current.family:
+                if can_close:
+                    current.add_piece(text, i)
+                    span = current.finish(i + 1, True)
+                    if span:
+                        spans.append(span)
+                    current, inner = None, None
+                elif can_open and family == "double" and inner is None:
+                    # A second opener before any closer: the first mark was stray.
+                    current.add_piece(text, i)
+                    _flush_unclosed(current, spans, end=i)
+                    current = _Open(family, i, para.number)
+                continue
+            if inner is None:
+                if can_open and (family == "double" or can_close_later(text, i, para.end)):
+                    inner = family
+            elif inner == family and can_close:
+                inner = None
+        if current is not None:
+            current.add_piece(text, para.end)
+            carry = current
+    if carry is not None:
+        _flush_unclosed(carry, spans)
+    return spans
+
+
+def can_close_later(text: str, i: int, end: int) -> bool:
+    """Whether a single mark at ``i`` has a possible closing partner before ``end``."""
+    for j in range(i + 1, end):
+        if text[j] in SINGLE and _roles(text, j)[1]:
+            return True
+    return False
+
+
+def _flush_unclosed(current: _Open, spans: list[MarkedSpan], end: int | None = None) -> None:
+    if current.family != "double":
+        return  # an unclosed single mark is far more often an apostrophe than a quote
+    outer_end = end if end is not None else (current.pieces[-1][1] if current.pieces else current.first_mark)
+    span = current.finish(outer_end, False)
+    if span:
+        spans.append(span)
+
+
+# --- sentences -------------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "capt", "prof",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "no", "vs", "etc", "inc", "corp", "co", "ltd", "jr", "sr", "fig", "approx", "est",
+}
+_END = re.compile(r"[.!?…]+")
+
+
+def sentence_spans(text: str, start: int, end: int,
+                   quotes: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into sentences, never inside a quotation.
+
+    ``quotes`` are the ``outer`` spans of quotations. A full stop inside a quotation ends
+    the sentence only when the closing mark is followed by a capital, so ``"…ends." he
+    said`` stays one sentence. Articles often drop the space after a full stop
+    (``Moscow.Putin``); a lowercase letter, full stop, capital is taken as a boundary.
+    """
+    bounds: list[int] = []
+    qi = 0
+    for match in _END.finditer(text, start, end):
+        pos = match.end()
+        while qi < len(quotes) and quotes[qi][1] <= match.start():
+            qi += 1
+        inside = qi < len(quotes) and quotes[qi][0] < match.start() < quotes[qi][1]
+        if inside:
+            if pos != quotes[qi][1] - 1:
+                continue
+            pos = quotes[qi][1]  # a quotation ending its own sentence: "... forward."
+        else:
+            word = re.search(r"(\w+)$", text[max(start, match.start() - 12):match.start()])
+            if match.group() == "." and word and (
+                    word.group(1).casefold() in _ABBREVIATIONS
+                    or (len(word.group(1)) == 1 and word.group(1).isupper())):
+                continue  # Dr. Smith, U.S. officials, Dec. 15
+        while pos < end and text[pos] in ")]" + DOUBLE + SINGLE and _roles(text, pos)[1]:
+            pos += 1
+        nxt = pos
+        while nxt < end and text[nxt].isspace():
+            nxt += 1
+        if nxt >= end:
+            break
+        follower = text[nxt]
+        if nxt == pos and not (follower.isupper() and match.start() > 0 and text[match.start() - 1].islower()
+                               or follower in DOUBLE + SINGLE):
+            continue  # 3.5, U.S.-led, e.g.
+        if follower.isupper() or follower.isdigit() or follower in DOUBLE + SINGLE + "(":
+            bounds.append(pos)
+    spans = []
+    left = start
+    for b in bounds:
+        if b > left:
+            spans.append((left, b))
+        left = b
+    if left < end:
+        spans.append((left, end))
+    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+TOKEN = re.compile(r"(?:[A-Z]\.){2,}|\w+(?:[’'\-.]\w+)*(?:[’']s?(?!\w))?|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word or punctuation mark with its offsets."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def lower(self) -> str:
+        return self.text.casefold()
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalnum()
+
+    @property
+    def capitalized(self) -> bool:
+        return self.text[0].isupper()
+
+
+def tokens(text: str, start: int, end: int) -> list[Token]:
+    """Word and punctuation tokens of ``text[start:end]``; ``U.S.`` and ``Kerry's`` are one token each."""
+    return [Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text, start, end)]

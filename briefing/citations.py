@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from .errors import Collector
-from .profiles import Event, Fact, Profile, Quote
+from .profiles import Event, Fact, Located, Profile, Quote
 from .sources import Paragraph, Source
 from .text import find_verbatim, fold, numbers_in
 
@@ -118,13 +118,21 @@ def _widen_to_words(text: str, start: int, end: int) -> str:
         start -= 1
     while end < len(text) and not text[end].isspace():
         end += 1
-    return text[start:end].strip()
+    return text[start:end].strip().strip(_EDGE_MARKS)
+
+
+_EDGE_MARKS = "\"'"
+
+
+def _word_key(word: str) -> str:
+    return word.strip("\"'.,;:!?()[]")
 
 
 def first_difference(wanted: str, found: str) -> str | None:
-    """Describe the first place two texts part ways, word by word: '"about" vs "with"'."""
+    """Describe the first place two texts part ways, word by word: '"about" vs source "with"'."""
     a, b = wanted.split(), found.split()
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    matcher = difflib.SequenceMatcher(a=[_word_key(w) for w in a], b=[_word_key(w) for w in b], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         mine = " ".join(a[i1:i2])
@@ -140,33 +148,34 @@ def first_difference(wanted: str, found: str) -> str | None:
 def verify_profile(profile: Profile, sources: dict[str, Source], collector: Collector) -> VerifiedBrief:
     """Locate every quote, fact and event of ``profile``; report every span that is not verbatim."""
 
-    def check(span: str, source_id: str, line: int | None, key: str, what: str) -> Citation | None:
+    def check(span: str, source_id: str, item: Located, key: str, what: str) -> Citation | None:
         source = sources[source_id]
         citation = locate(span, source)
         if citation is None:
-            collector.error(profile.file, line, key, not_found_message(what, span, source, sources))
+            collector.error(profile.file, item.line_of(key.rsplit(".", 1)[1]), key,
+                            not_found_message(what, span, source, sources))
         return citation
 
     quotes = []
     for index, quote in enumerate(profile.quotes):
-        citation = check(quote.text, quote.source, quote.line, f"quotes[{index}].text", "quote")
+        citation = check(quote.text, quote.source, quote, f"quotes[{index}].text", "quote")
         if citation:
             quotes.append(CitedQuote(quote, citation))
     facts = []
     for index, fact in enumerate(profile.facts):
-        citation = check(fact.evidence, fact.source, fact.line, f"facts[{index}].evidence", "evidence")
+        citation = check(fact.evidence, fact.source, fact, f"facts[{index}].evidence", "evidence")
         if citation is None:
             continue
         missing = [n for n in numbers_in(fact.statement) if n not in numbers_in(fact.evidence)]
         if missing:
-            collector.error(profile.file, fact.line, f"facts[{index}].statement",
+            collector.error(profile.file, fact.line_of("statement"), f"facts[{index}].statement",
                             f"number {missing[0]!r} is not in the evidence span "
                             f"(evidence has: {', '.join(numbers_in(fact.evidence)) or 'no numbers'})")
             continue
         facts.append(CitedFact(fact, citation))
     events = []
     for index, event in enumerate(profile.timeline):
-        citation = check(event.evidence, event.source, event.line, f"timeline[{index}].evidence", "evidence")
+        citation = check(event.evidence, event.source, event, f"timeline[{index}].evidence", "evidence")
         if citation:
             events.append(CitedEvent(event, citation))
     return VerifiedBrief(profile, tuple(quotes), tuple(facts), tuple(events))

@@ -86,8 +86,24 @@ class PartialDate:
         return cls(year, month, day)
 
 
+class Located:
+    """Mixin for curated items that remember the line of each of their keys."""
+
+    line: int | None
+    lines: tuple[tuple[str, int | None], ...]
+
+    def line_of(self, key: str) -> int | None:
+        """The line where ``key`` of this item is written (the item's line if it is not)."""
+        return dict(self.lines).get(key) or self.line
+
+
+def key_lines(item: Reader) -> tuple[tuple[str, int | None], ...]:
+    """The line of every key of a curated item, for diagnostics found after validation."""
+    return tuple((key, item.line(key)) for key in item.value)
+
+
 @dataclass(frozen=True)
-class Quote:
+class Quote(Located):
     """Words a speaker said, as printed in one source."""
 
     id: str
@@ -96,10 +112,11 @@ class Quote:
     text: str
     note: str | None
     line: int | None
+    lines: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
-class Fact:
+class Fact(Located):
     """The analyst's sentence, backed by a verbatim evidence span in one source."""
 
     id: str
@@ -107,10 +124,11 @@ class Fact:
     source: str
     evidence: str
     line: int | None
+    lines: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(Located):
     """A dated happening, backed by a verbatim span that carries its date."""
 
     date: PartialDate
@@ -118,6 +136,7 @@ class Event:
     source: str
     evidence: str
     line: int | None
+    lines: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,7 +281,7 @@ def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dic
         note = item.text("note", required=False)
         item.finish()
         if None not in (quote_id, speaker, source, text):
-            quotes.append(Quote(quote_id, speaker, source, text, note, item.line()))
+            quotes.append(Quote(quote_id, speaker, source, text, note, item.line(), key_lines(item)))
 
     for item in _bounded(root, "facts"):
         fact_id = claim_id(item, "fact")
@@ -271,7 +290,7 @@ def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dic
         evidence = item.text("evidence", max_length=5_000)
         item.finish()
         if None not in (fact_id, statement, source, evidence):
-            facts.append(Fact(fact_id, statement, source, evidence, item.line()))
+            facts.append(Fact(fact_id, statement, source, evidence, item.line(), key_lines(item)))
 
     timeline: list[Event] = []
     for item in _bounded(root, "timeline"):
@@ -284,7 +303,7 @@ def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dic
         evidence = item.text("evidence", max_length=5_000)
         item.finish()
         if None not in (date, event, source, evidence):
-            timeline.append(Event(date, event, source, evidence, item.line()))
+            timeline.append(Event(date, event, source, evidence, item.line(), key_lines(item)))
 
     judgments: list[Judgment] = []
     for item in _bounded(root, "key_judgments", required=True):

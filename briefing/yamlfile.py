@@ -49,6 +49,16 @@ class _NodeBudgetExceeded(Exception):
     pass
 
 
+class _Rejected:
+    """Stands for a value already reported as invalid while loading, so it is not reported twice."""
+
+    def __repr__(self) -> str:
+        return "<rejected>"
+
+
+REJECTED = _Rejected()
+
+
 def load_yaml(path: Path, display: str, collector: Collector) -> Document | None:
     """Read and compose ``path``; report problems to ``collector`` and return None on failure."""
     try:
@@ -96,6 +106,8 @@ def load_yaml(path: Path, display: str, collector: Collector) -> Document | None
 
 
 _SCALARS = SafeConstructor()
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in
+               ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
 
 
 def _to_plain(node: yaml.Node, path: Key, document: Document, collector: Collector, seen: list[int]) -> Any:
@@ -103,6 +115,11 @@ def _to_plain(node: yaml.Node, path: Key, document: Document, collector: Collect
     if seen[0] > MAX_YAML_NODES:
         raise _NodeBudgetExceeded
     document.lines.setdefault(path, node.start_mark.line + 1)
+    if node.tag not in _PLAIN_TAGS:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        collector.error(document.file, node.start_mark.line + 1, _dotted(path) or None,
+                        f"unsupported YAML tag {shown}; write plain values")
+        return REJECTED
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -124,11 +141,17 @@ def _to_plain(node: yaml.Node, path: Key, document: Document, collector: Collect
         for index, item in enumerate(node.value):
             items.append(_to_plain(item, path + (index,), document, collector, seen))
         return items
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            return _SCALARS.construct_object(node)
+        except ValueError:
+            return node.value  # an impossible date such as 2015-13-01: the schema says what is wrong
     try:
         return _SCALARS.construct_object(node)
     except (ConstructorError, ValueError) as exc:
-        collector.error(document.file, node.start_mark.line + 1, _dotted(path), f"invalid value: {exc}")
-        return None
+        problem = getattr(exc, "problem", None) or str(exc)
+        collector.error(document.file, node.start_mark.line + 1, _dotted(path), f"invalid value: {problem}")
+        return REJECTED
 
 
 def _dotted(path: Key) -> str:
@@ -154,7 +177,9 @@ class Reader:
         self.collector = collector
         self.value = document.data if value is None and not path else value
         self.known: list[str] = []
-        if not isinstance(self.value, dict):
+        if self.value is REJECTED:
+            self.value = {}
+        elif not isinstance(self.value, dict):
             self.error(None, f"expected a mapping, found {_kind(self.value)}")
             self.value = {}
 
@@ -176,6 +201,8 @@ class Reader:
     # -- accessors -------------------------------------------------------------------
     def _get(self, key: str, required: bool) -> Any:
         self.known.append(key)
+        if self.value.get(key) is REJECTED:
+            return None
         if key not in self.value or self.value[key] is None:
             if required:
                 self.collector.error(self.document.file, self.line(), self.key_name(key),

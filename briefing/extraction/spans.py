@@ -27,6 +27,7 @@ class MarkedSpan:
     """
 
     pieces: tuple[tuple[int, int], ...]
+    regions: tuple[tuple[int, int], ...]  # each piece with its marks: opaque to sentence splitting
     outer: tuple[int, int]
     paragraphs: tuple[int, ...]
     family: str  # "double" | "single"
@@ -64,21 +65,23 @@ class _Open:
         self.first_mark = mark
         self.piece_start = mark + 1
         self.pieces: list[tuple[int, int]] = []
+        self.regions: list[tuple[int, int]] = []
         self.paragraphs = [paragraph]
 
-    def add_piece(self, text: str, end: int) -> None:
-        start = self.piece_start
+    def add_piece(self, text: str, end: int, region_end: int | None = None) -> None:
+        start = region_start = self.piece_start
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
         if start < end:
             self.pieces.append((start, end))
+            self.regions.append((region_start - 1, region_end if region_end is not None else end))
 
     def finish(self, outer_end: int, closed: bool) -> MarkedSpan | None:
         if not self.pieces:
             return None
-        return MarkedSpan(tuple(self.pieces), (self.first_mark, outer_end),
+        return MarkedSpan(tuple(self.pieces), tuple(self.regions), (self.first_mark, outer_end),
                           tuple(dict.fromkeys(self.paragraphs)), self.family, closed)
 
 
@@ -122,7 +125,7 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 continue
             if family == current.family:
                 if can_close:
-                    current.add_piece(text, i)
+                    current.add_piece(text, i, i + 1)
                     span = current.finish(i + 1, True)
                     if span:
                         spans.append(span)

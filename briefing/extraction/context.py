@@ -1,0 +1,192 @@
+"""Extraction stage, article model: quotations, sentences, registry mentions and speech acts.
+
+Built once per article and shared by the quote, fact and event extractors, so that the
+text is split and tokenised once however many records are drawn from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..sources import Paragraph
+from . import cues
+from .mentions import Names
+from .spans import MarkedSpan, Token, find_marked_spans, sentence_spans, tokens
+
+QUOTE_TOKEN = "\x00Q"  # stands for a whole quotation inside a sentence's tokens
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: its offsets, paragraph, and tokens with each quotation as one token."""
+
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    toks: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who a cue names: registry ids (empty if unknown), the words as written, how found."""
+
+    ids: tuple[str, ...]
+    mention: str
+    start: int
+    end: int
+    resolved_by: str  # "name" | "alias" | "pronoun" | "context" | "none"
+    person: bool
+    ambiguous: bool = False
+    antecedent: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeechAct:
+    """A cue verb with its speaker, quoted or not ("Lavrov told Kerry that ...")."""
+
+    position: int
+    sentence: int
+    cue: str
+    speaker: Speaker
+
+
+class Article:
+    """Everything the extractors need to know about one article's text."""
+
+    def __init__(self, text: str, paragraphs: Sequence[Paragraph], names: Names) -> None:
+        self.text = text
+        self.names = names
+        self.paragraphs = tuple(paragraphs)
+        self.spans = merge_split_quotes(text, find_marked_spans(text, self.paragraphs))
+        self.region_owner: dict[int, int] = {}
+        for index, span in enumerate(self.spans):
+            for region in span.regions:
+                self.region_owner[region[0]] = index
+        regions = sorted(r for span in self.spans for r in span.regions)
+        self.sentences: list[Sentence] = []
+        for para in self.paragraphs:
+            local = [r for r in regions if para.start <= r[0] < para.end]
+            for start, end in sentence_spans(text, para.start, para.end, local):
+                toks = _tokens_with_quotes(text, start, end, local)
+                self.sentences.append(Sentence(len(self.sentences), para.number, start, end, tuple(toks)))
+        self.mentions: list[tuple[int, int, tuple[str, ...]]] = []
+        for sentence in self.sentences:
+            plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
+            for first, last, ids in names.scan(plain):
+                self.mentions.append((plain[first].start, plain[last - 1].end, ids))
+        self.acts: list[SpeechAct] = []
+        self._find_speech_acts()
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        """The sentence that contains ``offset``."""
+        low, high = 0, len(self.sentences) - 1
+        while low <= high:
+            mid = (low + high) // 2
+            sentence = self.sentences[mid]
+            if offset < sentence.start:
+                high = mid - 1
+            elif offset >= sentence.end:
+                low = mid + 1
+            else:
+                return sentence
+        return None
+
+    def _find_speech_acts(self) -> None:
+        for sentence in self.sentences:
+            toks = sentence.toks
+            for k, tok in enumerate(toks):
+                cue = cues.cue_at(toks, k)
+                if cue is None:
+                    continue
+                speaker = cues.explicit_subject(self, toks, k, cue)
+                if speaker is None:
+                    continue
+                if speaker.resolved_by == "pronoun":
+                    speaker = self.resolve_pronoun(speaker, tok.start)
+                self.acts.append(SpeechAct(tok.start, sentence.index, cue.text, speaker))
+
+    def resolve_pronoun(self, pronoun: Speaker, position: int) -> Speaker:
+        """The nearest earlier speaker a pronoun can refer to, flagged when others intervene.
+
+        he/she look only at earlier speech acts by persons (in news copy "he added" follows
+        its speaker, not the last person merely named); it/they also accept the nearest
+        institution or state named. A person named in between makes the pronoun ambiguous.
+        """
+        word = pronoun.mention.casefold()
+        want_person = word in ("he", "she")
+        first_para = self.sentence_at(position).paragraph - 8 if self.sentence_at(position) else 0
+        best: tuple[int, Speaker, int] | None = None
+        for act in reversed(self.acts):
+            if act.position >= position or act.speaker.resolved_by == "pronoun" and not act.speaker.ids \
+                    and act.speaker.antecedent is None:
+                continue
+            if self.sentences[act.sentence].paragraph < first_para:
+                break
+            if want_person == act.speaker.person or word == "they":
+                best = (act.position, act.speaker, self.sentences[act.sentence].end)
+                break
+        if not want_person:
+            for start, end, ids in reversed(self.mentions):
+                if start >= position or (best and start <= best[0]):
+                    continue
+                if any(self.names.kind(i) != "person" for i in ids):
+                    mention = self.text[start:end]
+                    best = (start, Speaker(ids, mention, start, end, "alias", False), end)
+                    break
+        if best is None:
+            return replace(pronoun, ambiguous=True)
+        _, antecedent, after = best
+        ambiguous = want_person and any(
+            after <= start < position and ids != antecedent.ids and any(self.names.kind(i) == "person" for i in ids)
+            for start, end, ids in self.mentions)
+        return replace(pronoun, ids=antecedent.ids, person=antecedent.person, ambiguous=ambiguous,
+                       antecedent=antecedent.antecedent or antecedent.mention)
+
+
+def _tokens_with_quotes(text: str, start: int, end: int, regions: Sequence[tuple[int, int]]) -> list[Token]:
+    out: list[Token] = []
+    cursor = start
+    for r_start, r_end in regions:
+        if r_end <= start or r_start >= end:
+            continue
+        out.extend(tokens(text, cursor, max(cursor, r_start)))
+        out.append(Token(QUOTE_TOKEN, r_start, min(r_end, end)))
+        cursor = min(r_end, end)
+    out.extend(tokens(text, cursor, end))
+    return out
+
+
+def merge_split_quotes(text: str, spans: list[MarkedSpan]) -> list[MarkedSpan]:
+    """Join ``"A," Kerry said, "B."`` into one quotation with two pieces.
+
+    Only a short attribution between two quotations of the same paragraph, ending with a
+    comma or colon, after a first piece that does not end its sentence, counts: after
+    ``"A," Kerry said. "B."`` the second quotation is the speaker's next sentence.
+    """
+    merged: list[MarkedSpan] = []
+    for span in spans:
+        if merged and _joins(text, merged[-1], span):
+            first = merged[-1]
+            merged[-1] = MarkedSpan(first.pieces + span.pieces, first.regions + span.regions,
+                                    (first.outer[0], span.outer[1]),
+                                    tuple(dict.fromkeys(first.paragraphs + span.paragraphs)),
+                                    first.family, span.closed)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _joins(text: str, first: MarkedSpan, second: MarkedSpan) -> bool:
+    if not first.closed or first.paragraphs[-1] != second.paragraphs[0]:
+        return False
+    last_piece = text[first.pieces[-1][0]:first.pieces[-1][1]]
+    if last_piece.endswith((".", "!", "?", "…")):
+        return False
+    between = tokens(text, first.outer[1], second.outer[0])
+    if not between or len(between) > 16 or between[-1].text not in (",", ":"):
+        return False
+    if any(t.text in (".", "!", "?", ";") for t in between):
+        return False
+    return any(cues.cue_at(between, k) for k in range(len(between)))

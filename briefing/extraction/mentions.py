@@ -1,0 +1,201 @@
+"""Extraction stage, names: noun phrases that name a speaker, resolved to the actor registry.
+
+Matching is by tokens, not by a giant regular expression, so that it stays linear in the
+length of the article however many aliases the registry has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..actors import Registry
+from ..text import fold
+from .spans import Token, tokens
+
+# Lower-case words that may sit inside a speaker's noun phrase ("a senior State
+# Department official", "Russia's envoy to the United Nations Vitaly Churkin").
+ROLE_NOUNS = frozenset("""
+official officials spokesperson spokesman spokeswoman spokespeople minister ministers ministry
+department secretary president envoy ambassador adviser advisor aide aides representative
+representatives head leader leaders chief commander diplomat diplomats analyst analysts expert
+experts senator lawmaker lawmakers director chairman chairwoman chair mayor governor source
+sources government office agency newspaper daily statement warning report communique
+spokesperson's prosecutor prosecutors judge court police army military general premier
+counterpart negotiator negotiators observer monitor monitors group groups fighters rebels
+witness witnesses resident residents activist activists campaigner campaigners officer
+officers king queen prince chancellor ceo founder executive manager economist economists
+""".split())
+PERSON_NOUNS = frozenset("""
+official spokesperson spokesman spokeswoman minister secretary president envoy ambassador
+adviser advisor aide representative head leader chief commander diplomat analyst expert senator
+lawmaker director chairman chairwoman mayor governor prosecutor judge general premier
+counterpart negotiator witness resident activist officer king queen prince chancellor ceo
+founder executive manager economist
+""".split())
+MODIFIERS = frozenset("""
+the a an his her its their our senior top deputy foreign former acting vice prime state
+junior chief defence defense interior finance economy press security military travel updated
+unnamed anonymous another one two several other russian american ukrainian syrian german french
+british chinese european turkish iranian israeli
+""".split())
+CONNECTORS = frozenset("of to for de del da al bin von van der".split())
+LOCATIVE = frozenset("in at from on near with inside outside".split())
+FUNCTION_CAPS = frozenset("""
+but and however also meanwhile then so yet or when while after before in on at as if although
+though since because earlier later moreover still now today yesterday tomorrow monday tuesday
+wednesday thursday friday saturday sunday january february march april may june july august
+september october november december this that these those there here it he she they we i
+according speaking asked
+""".split())
+INSTITUTION_WORDS = frozenset("""
+ministry department office agency council committee commission government kremlin court
+parliament army police union bank group coalition organisation organization service
+observatory institute party
+""".split())
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Who a noun phrase names: registry ids (empty when unknown) and how it matched."""
+
+    ids: tuple[str, ...]
+    how: str  # "name" | "alias" | "none"
+    start: int
+    end: int
+    text: str
+    person: bool
+
+
+class Names:
+    """The actor registry as the extractor needs it: alias lookup by token sequence."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.strict: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.canonical: dict[tuple[str, ...], str] = {}
+        self.longest = 1
+        for actor in registry.actors.values():
+            for number, name in enumerate(actor.names):
+                words = tuple(t.text for t in tokens(fold(name), 0, len(fold(name))))
+                key = tuple(w.casefold() for w in words)
+                if not key:
+                    continue
+                if actor.id not in self.keys.get(key, ()):
+                    self.keys[key] = (*self.keys.get(key, ()), actor.id)
+                # Acronyms must match in capitals: "US" is not "us", "IS" is not "is".
+                self.strict[key] = tuple(w if _acronym(w) else "" for w in words)
+                if number == 0:
+                    self.canonical[key] = actor.id
+                self.longest = max(self.longest, len(key))
+
+    def kind(self, actor_id: str) -> str:
+        return self.registry.actors[actor_id].kind
+
+    def lookup(self, words: Sequence[Token]) -> tuple[tuple[str, ...], str]:
+        """Registry ids for exactly these tokens, and whether they are the canonical name."""
+        key = tuple(fold(t.text).casefold() for t in words)
+        ids = self.keys.get(key)
+        if not ids:
+            return (), "none"
+        strict = self.strict.get(key, ())
+        if any(s and fold(t.text) != s for s, t in zip(strict, words)):
+            return (), "none"
+        return ids, "name" if self.canonical.get(key) in ids else "alias"
+
+    def scan(self, toks: Sequence[Token]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions in a token list, longest match first: (first, last+1, ids)."""
+        found = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(self.longest, len(toks) - i), 0, -1):
+                ids, _ = self.lookup(toks[i:i + n])
+                if ids:
+                    found.append((i, i + n, ids))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def resolve(self, np: Sequence[Token], text: str) -> Resolution | None:
+        """The speaker a noun phrase names; the longest alias that ends the phrase wins.
+
+        The name at the end of an appositive is its head ("Russia's envoy to the United
+        Nations Vitaly Churkin" is Churkin, not Russia), so only suffixes are looked up.
+        A name in brackets at the end ("a ministry spokesperson (Maria Zakharova)") is the
+        head too. "Lavrov's ministry" resolves through the owner when no alias matches.
+        """
+        np = list(np)
+        if not np:
+            return None
+        start, end = np[0].start, np[-1].end
+        whole = text[start:end]
+        if np[-1].text == ")" and "(" in [t.text for t in np]:
+            open_at = max(i for i, t in enumerate(np) if t.text == "(")
+            inside = np[open_at + 1:-1]
+            if inside and all(t.capitalized for t in inside):
+                ids, how = self._suffix(inside)
+                if ids or len(inside) >= 2:
+                    return Resolution(ids, how, start, end, whole, True if not ids else self._is_person(ids))
+            np = np[:open_at]
+            if not np:
+                return None
+        ids, how = self._suffix(np)
+        if not ids:
+            ids, how = self._possessive(np)
+        person = self._is_person(ids) if ids else _looks_like_person(np)
+        return Resolution(ids, how, start, end, whole, person)
+
+    def _suffix(self, np: Sequence[Token]) -> tuple[tuple[str, ...], str]:
+        for i in range(max(0, len(np) - self.longest), len(np)):
+            ids, how = self.lookup(np[i:])
+            if ids:
+                return ids, how
+        return (), "none"
+
+    def _possessive(self, np: Sequence[Token]) -> tuple[tuple[str, ...], str]:
+        """'Lavrov's ministry': an institution named by the noun and tied to the owner."""
+        for i, tok in enumerate(np[:-1]):
+            if not tok.text.endswith(("'s", "’s")):
+                continue
+            owner = [*np[:i], Token(tok.text[:-2], tok.start, tok.end - 2)]
+            owner_ids, _ = self._suffix(owner)
+            noun = np[-1].lower
+            if not owner_ids:
+                continue
+            related = set(owner_ids)
+            for oid in owner_ids:
+                actor = self.registry.actors[oid]
+                if actor.affiliation:
+                    related.add(actor.affiliation)
+            hits = []
+            for actor in self.registry.actors.values():
+                words = " ".join(fold(n).casefold() for n in actor.names).split()
+                if actor.id in owner_ids or noun not in words:
+                    continue
+                if actor.id in related or actor.affiliation in related:
+                    hits.append(actor.id)
+            if hits:
+                return tuple(hits), "alias"
+        return (), "none"
+
+    def _is_person(self, ids: Sequence[str]) -> bool:
+        return any(self.kind(i) == "person" for i in ids)
+
+
+def _acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _looks_like_person(np: Sequence[Token]) -> bool:
+    """Guess whether an unknown speaker is a person (for he/she) from its words."""
+    words = [t.lower for t in np]
+    if any(w in INSTITUTION_WORDS for w in words):
+        return False
+    if any(w in PERSON_NOUNS for w in words):
+        return True
+    caps = [t for t in np if t.capitalized and t.lower not in MODIFIERS]
+    return len(caps) >= 2 and not _acronym(caps[-1].text)

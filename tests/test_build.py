@@ -1,0 +1,148 @@
+"""The built output: every quote in its brief's HTML and PDF, every link resolves, builds are repeatable."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from briefing.build import OUTPUT_MARKER, BuildResult, build, gather
+from briefing.config import Config, load_config
+from briefing.errors import ContentError, UsageError
+from briefing.text import fold
+
+from conftest import pdf_text
+
+PROFILES = ["minsk-implementation", "sanctions", "savchenko-case", "syria-ceasefire", "syria-transition"]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        for key in ("href", "src"):
+            if attributes.get(key):
+                self.links.append(attributes[key])
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_the_site_has_an_index_five_briefs_five_pdfs_and_five_source_pages(built: BuildResult) -> None:
+    out = built.out
+    assert (out / "index.html").is_file()
+    assert sorted(p.stem for p in (out / "briefs").glob("*.html")) == PROFILES
+    assert sorted(p.stem for p in (out / "pdf").glob("*.pdf")) == PROFILES
+    assert len(list((out / "sources").glob("*.html"))) == 5
+    assert (out / OUTPUT_MARKER).is_file()
+
+
+def test_every_quote_appears_in_its_brief_page_and_its_pdf(built: BuildResult, config: Config) -> None:
+    project = gather(config)
+    for profile_id in PROFILES:
+        page = html.unescape((built.out / "briefs" / f"{profile_id}.html").read_text(encoding="utf-8"))
+        pdf = fold(pdf_text(built.out / "pdf" / f"{profile_id}.pdf"))
+        page = fold(re.sub(r"<[^>]+>", "", page))
+        for quote in project.profiles[profile_id].quotes:
+            assert fold(quote.text) in page, (profile_id, quote.id)
+            assert fold(quote.text) in pdf, (profile_id, quote.id)
+        for fact in project.profiles[profile_id].facts:
+            assert fold(fact.statement) in page, (profile_id, fact.id)
+
+
+def test_every_internal_link_and_fragment_resolves(built: BuildResult) -> None:
+    out = built.out
+    pages = {path: _parse(path) for path in out.rglob("*.html")}
+    checked = 0
+    for path, parsed in pages.items():
+        for link in parsed.links:
+            url = urlparse(link)
+            if url.scheme in ("http", "https", "mailto"):
+                continue
+            assert not url.scheme and not link.startswith("/"), f"{path}: link {link!r} is not relative"
+            target = (path.parent / unquote(url.path)).resolve() if url.path else path
+            assert target.is_file(), f"{path.relative_to(out)}: broken link {link!r}"
+            assert out.resolve() in target.parents
+            if url.fragment:
+                assert url.fragment in pages[target].ids, f"{path.relative_to(out)}: no #{url.fragment} in {link!r}"
+            checked += 1
+    assert checked > 200
+
+
+def test_every_citation_on_a_brief_page_points_at_the_cited_paragraph(built: BuildResult, config: Config) -> None:
+    project = gather(config)
+    for profile_id in PROFILES:
+        page = (built.out / "briefs" / f"{profile_id}.html").read_text(encoding="utf-8")
+        anchors = set(re.findall(r'href="\.\./sources/([a-z0-9-]+)\.html#p(\d+)"', page))
+        expected = {(c.source, str(c.paragraph)) for c in project.briefs[profile_id].citations()}
+        assert anchors == expected
+
+
+def test_two_builds_are_byte_identical(built: BuildResult, config: Config, tmp_path: Path) -> None:
+    again = build(config, out=tmp_path / "again")
+    first = {p.relative_to(built.out): p.read_bytes() for p in built.out.rglob("*") if p.is_file()}
+    second = {p.relative_to(again.out): p.read_bytes() for p in again.out.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_a_failed_build_leaves_the_previous_output_untouched(project: Path) -> None:
+    config = load_config(project / "config.yaml")
+    build(config, html=True, pdf=False)
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    profile = project / "profiles" / "sanctions.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("speaker: john-kerry", "speaker: jon-kerry", 1),
+                       encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(config, html=True, pdf=False)
+    after = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    assert before == after
+    assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_a_folder_not_made_by_make_brief_is_never_replaced(project: Path) -> None:
+    config = load_config(project / "config.yaml")
+    notes = project / "notes"
+    notes.mkdir()
+    (notes / "draft.txt").write_text("my work")
+    with pytest.raises(UsageError, match="refusing to replace .*notes: it exists and was not made by make-brief"):
+        build(config, out=notes, pdf=False)
+    assert (notes / "draft.txt").read_text() == "my work"
+    with pytest.raises(UsageError, match="it holds the project's own files"):
+        build(config, out=project / "profiles", pdf=False)
+
+
+def test_building_named_profiles_builds_only_those(project: Path) -> None:
+    config = load_config(project / "config.yaml")
+    result = build(config, wanted=("sanctions",), pdf=False)
+    assert [v.id for v in result.briefs] == ["sanctions"]
+    assert sorted(p.name for p in (project / "out" / "briefs").iterdir()) == ["sanctions.html"]
+    with pytest.raises(UsageError, match="no profile 'sanction' \\(did you mean 'sanctions'\\?\\)"):
+        build(config, wanted=("sanction",), pdf=False)
+
+
+def test_pdfs_are_tagged_titled_with_embedded_fonts_and_page_numbers(built: BuildResult) -> None:
+    import subprocess
+
+    path = built.out / "pdf" / "syria-transition.pdf"
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info
+    assert "Title:           Syria: the political transition" in info
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert f"Page {pages} of {pages}" in pdf_text(path)

@@ -1,0 +1,84 @@
+"""The command line, called in-process: exit codes and the exact lines a user sees."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefing import __version__
+from briefing.cli import main
+
+
+@pytest.fixture
+def run(project: Path):
+    def invoke(*args: str):
+        old = os.getcwd()
+        os.chdir(project)
+        try:
+            return CliRunner().invoke(main, list(args))
+        finally:
+            os.chdir(old)
+    return invoke
+
+
+def test_version(run) -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"make-brief, version {__version__}\n"
+
+
+def test_check_passes_on_the_shipped_project_and_writes_nothing(run, project: Path) -> None:
+    result = run("check")
+    assert result.exit_code == 0
+    assert result.stdout == "ok: 5 profiles, every citation verified\n"
+    assert not (project / "out").exists()
+
+
+def test_check_reports_one_line_per_problem_and_exits_1(run, project: Path) -> None:
+    profile = project / "profiles" / "syria-ceasefire.yaml"
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(text.replace("outlook:", "outlok:"), encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "profiles/syria-ceasefire.yaml:1: error: outlook: required key is missing"
+    assert lines[1].endswith("error: outlok: unknown key (did you mean 'outlook'?)")
+    assert "Traceback" not in result.output
+
+
+def test_check_json(run, project: Path) -> None:
+    result = run("check", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"ok": True, "diagnostics": []}
+
+
+def test_build_html_only_reports_counts_and_writes_the_site(run, project: Path) -> None:
+    result = run("build", "--html-only")
+    assert result.exit_code == 0, result.output
+    assert "savchenko-case: 0 quotes, 8 facts" in result.stdout
+    assert (project / "out" / "index.html").is_file()
+    assert not (project / "out" / "pdf").exists()
+
+
+def test_usage_errors_exit_2(run) -> None:
+    assert run("build", "--html-only", "--pdf-only").exit_code == 2
+    result = run("build", "sanction", "--html-only")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no profile 'sanction' (did you mean 'sanctions'?)")
+    assert run("frobnicate").exit_code == 2
+
+
+def test_a_missing_config_is_a_usage_error(tmp_path: Path) -> None:
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, ["check"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 2
+    assert result.stderr == ("error: no config.yaml here or in any parent folder; run make-brief in a project "
+                             "folder or pass --config PATH\n")

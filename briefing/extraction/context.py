@@ -11,10 +11,9 @@ from dataclasses import dataclass, replace
 
 from ..sources import Paragraph
 from . import cues
+from .cues import QUOTE_TOKEN
 from .mentions import Names
 from .spans import MarkedSpan, Token, find_marked_spans, sentence_spans, tokens
-
-QUOTE_TOKEN = "\x00Q"  # stands for a whole quotation inside a sentence's tokens
 
 
 @dataclass(frozen=True)

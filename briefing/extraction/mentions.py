@@ -97,6 +97,10 @@ class Names:
         """Registry ids for exactly these tokens, and whether they are the canonical name."""
         key = tuple(fold(t.text).casefold() for t in words)
         ids = self.keys.get(key)
+        if not ids and key and key[-1].endswith("'s"):
+            # "Kerry's visit" mentions Kerry; an alias may itself end in 's ("Lavrov's ministry").
+            stripped = Token(words[-1].text[:-2], words[-1].start, words[-1].end - 2)
+            return self.lookup([*words[:-1], stripped]) if stripped.text else ((), "none")
         if not ids:
             return (), "none"
         strict = self.strict.get(key, ())
@@ -145,7 +149,8 @@ class Names:
         ids, how = self._suffix(np)
         if not ids:
             ids, how = self._possessive(np)
-        person = self._is_person(ids) if ids else _looks_like_person(np)
+        words = {t.lower.removesuffix("'s").removesuffix("’s") for t in np}
+        person = bool(words & PERSON_NOUNS) or (self._is_person(ids) if ids else _looks_like_person(np))
         return Resolution(ids, how, start, end, whole, person)
 
     def _suffix(self, np: Sequence[Token]) -> tuple[tuple[str, ...], str]:

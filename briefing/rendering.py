@@ -19,11 +19,13 @@ import nh3
 from markupsafe import Markup
 
 from .actors import Actor, Registry
+from .assessment import Corroboration, corroborate, source_summary
 from .citations import Citation, VerifiedBrief
 from .config import Config
 from .errors import RenderError
 from .profiles import LIKELIHOOD
 from .sources import Source
+from .text import long_date
 
 
 
@@ -97,7 +99,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["template_folders"] = tuple(folders)
-    env.filters["date_label"] = date_label
+    env.filters["date_label"] = long_date
     return env
 
 
@@ -112,13 +114,6 @@ def render(env: jinja2.Environment, name: str, **context: object) -> str:
         raise RenderError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template {name!r}: {exc.message}") from exc
-
-
-def date_label(value: dt.date | None) -> str:
-    """'24 March 2016' (no locale dependence, so output is the same on every machine)."""
-    if value is None:
-        return "date unknown"
-    return f"{value.day} {value.strftime('%B')} {value.year}"
 
 
 def relative(from_page: str, to_path: str) -> str:
@@ -173,6 +168,7 @@ class QuoteView:
     sentence: str
     partial: bool
     remark: str | None
+    corroboration: Corroboration
 
 
 @dataclass(frozen=True)
@@ -182,6 +178,7 @@ class FactView:
     evidence: str
     note: Note
     passage: Passage
+    corroboration: Corroboration
 
 
 @dataclass(frozen=True)
@@ -231,6 +228,7 @@ class BriefView:
     indicators: tuple[str, ...]
     sources: tuple[SourceView, ...]
     notes: tuple[Note, ...]
+    summary_statement: str
     page: str
     pdf: str
     counts: dict[str, int]
@@ -283,10 +281,12 @@ def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Regis
     quotes = tuple(
         QuoteView(c.quote.id, c.quote.text, registry[c.quote.speaker], source_views[c.quote.source],
                   final_notes[key], passage(c.citation), c.citation.sentence,
-                  is_partial(c.quote.text, c.citation.sentence), c.quote.note)
+                  is_partial(c.quote.text, c.citation.sentence), c.quote.note,
+                  corroborate(c.quote.text, sources[c.quote.source], sources))
         for c, key in zip(brief.quotes, quote_keys)
     )
-    facts = tuple(FactView(c.fact.id, c.fact.statement, c.fact.evidence, final_notes[key], passage(c.citation))
+    facts = tuple(FactView(c.fact.id, c.fact.statement, c.fact.evidence, final_notes[key], passage(c.citation),
+                           corroborate(c.fact.evidence, sources[c.fact.source], sources))
                   for c, key in zip(brief.facts, fact_keys))
     timeline = tuple(EventView(c.event.date.label, c.event.date.iso, c.event.event, final_notes[key],
                                        passage(c.citation))
@@ -300,6 +300,9 @@ def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Regis
     )
     positions = tuple(PositionView(registry[p.party], p.position, tuple(by_id[q] for q in p.quotes if q in by_id))
                       for p in profile.positions)
+    unquoted = [p.party.name for p in positions if not p.quotes]
+    statement = source_summary([v.source for v in source_views.values()], [q.corroboration for q in quotes],
+                               [f.corroboration for f in facts], unquoted)
     return BriefView(
         id=profile.id, title=profile.title, product=profile.product, as_of=profile.as_of,
         edition=profile.edition, marking=profile.marking, summary=markdown_html(profile.summary),
@@ -307,7 +310,7 @@ def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Regis
         sourcing=markdown_html(profile.sourcing), judgments=judgments, positions=positions,
         quotes=quotes, facts=facts, timeline=timeline, indicators=profile.indicators,
         sources=tuple(source_views.values()), notes=tuple(final_notes.values()),
-        page=brief_page(profile.id), pdf=brief_pdf(profile.id),
+        summary_statement=statement, page=brief_page(profile.id), pdf=brief_pdf(profile.id),
         counts={"quotes": len(quotes), "facts": len(facts), "events": len(timeline),
                 "sources": len(source_views)},
     )

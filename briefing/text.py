@@ -6,6 +6,7 @@ space. Everything else must match exactly, because a brief's quotes are verbatim
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 DOUBLE_QUOTES = "\"“”„‟«»"
@@ -65,3 +66,14 @@ def find_verbatim(needle: str, haystack: str) -> tuple[int, int] | None:
 def numbers_in(text: str) -> list[str]:
     """The numbers written in ``text`` as digits, e.g. ``['20', '2015']`` for '$20bn in 2015'."""
     return [m.rstrip(".,") for m in re.findall(r"\d[\d,.]*", text)]
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def long_date(value: dt.date | None) -> str:
+    """'24 March 2016', the same on every machine whatever its locale."""
+    if value is None:
+        return "date unknown"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"

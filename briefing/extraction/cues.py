@@ -193,6 +193,9 @@ def parse_np_back(toks: Sequence[Token], j: int) -> list[Token]:
         if lower in ("the", "a", "an", "his", "her", "its", "their", "our"):
             if collected:
                 collected.append(tok)
+            if collected and lower == "the" and i >= 2 and toks[i - 1].lower in CONNECTORS and _np_word(toks[i - 2]):
+                i -= 1  # "envoy to the United Nations Vitaly Churkin": the phrase goes on
+                continue
             break
         if lower in CONNECTORS and collected and (collected[-1].capitalized or collected[-1].lower == "the"):
             collected.append(tok)

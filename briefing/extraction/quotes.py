@@ -165,20 +165,20 @@ def _attribute(article: Article, regions: Sequence[tuple[int, int]], kind: str,
     if found:
         return found[0], found[1], 0.85 if found[0].ids else 0.75
     toks, at = trailing[-1]
-    found = _after(article, toks, at, inverted_only=True)
+    found = _after(article, toks, at)
     if found:
         return found[0], found[1], 0.85 if found[0].ids else 0.75
-    if any(cue_at(first.toks, j) for j in range(qi)):
+    subjectless = [c for c in (cue_at(first.toks, j) for j in range(qi)) if c]
+    if subjectless:
         subject = leading_subject(article, first.toks)
         if subject:
-            return subject, None, 0.6
+            return subject, subjectless[-1].text, 0.6
     return None, None, 0.5
 
 
-def _after(article: Article, toks: Sequence[Token], at: int,
-           inverted_only: bool = False) -> tuple[Speaker, str] | None:
-    """A cue in the words that follow a quotation up to the next one: ``," Kerry said``,
-    ``," said the official``, ``, he added``."""
+def _after(article: Article, toks: Sequence[Token], at: int) -> tuple[Speaker, str] | None:
+    """The first cue in the words that follow a quotation up to the next one, if it names
+    its speaker: ``," Kerry said``, ``," said the official``, ``, he added``."""
     start = at + 1
     end = start
     while end < len(toks) and toks[end].text != QUOTE_TOKEN:
@@ -188,11 +188,6 @@ def _after(article: Article, toks: Sequence[Token], at: int,
         cue = cue_at(fragment, k)
         if cue is None:
             continue
-        if inverted_only and not (k > 0 and fragment[k - 1].text == ","):
-            # In "…uneasy", TASS reported" the agency only relays; a partial quotation's
-            # speaker must be named by an inverted cue such as ", says Kerry".
-            if not (k <= 3 and all(t.lower in ("he", "she", "they") or t.text == "," for t in fragment[:k])):
-                return None
         speaker = explicit_subject(article, fragment, k, cue)
         if speaker is not None:
             return speaker, cue.text

@@ -186,6 +186,7 @@ def sentence_spans(text: str, start: int, end: int,
     (``Moscow.Putin``); a lowercase letter, full stop, capital is taken as a boundary.
     """
     bounds: list[int] = []
+    opens = {q[0] for q in quotes}
     qi = 0
     for match in _END.finditer(text, start, end):
         pos = match.end()
@@ -202,7 +203,7 @@ def sentence_spans(text: str, start: int, end: int,
                     word.group(1).casefold() in _ABBREVIATIONS
                     or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue  # Dr. Smith, U.S. officials, Dec. 15
-        while pos < end and text[pos] in ")]" + DOUBLE + SINGLE and _roles(text, pos)[1]:
+        while pos < end and pos not in opens and text[pos] in ")]" + DOUBLE + SINGLE and _roles(text, pos)[1]:
             pos += 1
         nxt = pos
         while nxt < end and text[nxt].isspace():

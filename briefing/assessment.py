@@ -1,0 +1,119 @@
+"""Sourcing assessment: how many independent outlets carry each claim, and the ICD 206 summary.
+
+Corroboration counts outlets, not articles: two reports by the same outlet are one voice.
+A claim that rests on one outlet, or only on sources graded D to F, is flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .sources import Source
+from .text import fold, long_date
+
+LOW_RELIABILITY = ("D", "E", "F")
+NEAR_EXACT = 95.0  # partial-ratio score that counts as the same words reported elsewhere
+_MIN_FUZZY_LENGTH = 25  # shorter spans must match exactly: a few words recur by chance
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """The sources that carry a span, and what that says about its sourcing."""
+
+    sources: tuple[Source, ...]
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        return tuple(sorted({s.outlet for s in self.sources}))
+
+    @property
+    def single_outlet(self) -> bool:
+        return len(self.outlets) <= 1
+
+    @property
+    def low_reliability_only(self) -> bool:
+        return all(s.reliability in LOW_RELIABILITY for s in self.sources)
+
+    @property
+    def flag(self) -> str | None:
+        """The warning a reader needs, if any."""
+        if self.low_reliability_only:
+            return "low-reliability sources only"
+        if self.single_outlet:
+            return "single source"
+        return None
+
+
+def corroborate(span: str, cited: Source, sources: dict[str, Source]) -> Corroboration:
+    """Every source whose text carries ``span`` verbatim (or, for longer spans, near-verbatim)."""
+    wanted = fold(span)
+    carrying = [cited]
+    for source in sources.values():
+        if source.id == cited.id:
+            continue
+        for paragraph in source.paragraphs:
+            text = fold(paragraph.text)
+            if wanted in text or (len(wanted) >= _MIN_FUZZY_LENGTH
+                                  and fuzz.partial_ratio(wanted, text, score_cutoff=NEAR_EXACT)):
+                carrying.append(source)
+                break
+    return Corroboration(tuple(sorted(carrying, key=lambda s: s.id)))
+
+
+def _series(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def source_summary(cited: list[Source], quotes: list[Corroboration], facts: list[Corroboration],
+                   unquoted_parties: list[str]) -> str:
+    """A paragraph in the manner of an ICD 206 source summary statement."""
+    if not cited:
+        return "This brief cites no sources."
+    outlets = sorted({s.outlet for s in cited})
+    dated = sorted(s.date for s in cited if s.date)
+    opening = (f"This brief draws on {_plural(len(cited), 'source')} from {_plural(len(outlets), 'outlet')} "
+               f"({_series(outlets)})")
+    if dated:
+        first, last = dated[0], dated[-1]
+        opening += (f", published on {long_date(first)}" if first == last
+                    else f", published between {long_date(first)} and {long_date(last)}")
+    parts = [opening + "."]
+    grades = sorted({s.reliability for s in cited})
+    parts.append(f"Their reliability is graded {_series(grades)} on a scale from A (reliable) to F "
+                 "(cannot be judged).")
+    inferred = [s for s in cited if s.date_basis in ("inferred", "unknown")]
+    if inferred:
+        parts.append(f"{_plural(len(inferred), 'source')} carr{'ies' if len(inferred) == 1 else 'y'} no date "
+                     "in the text and {} dated by inference.".format("is" if len(inferred) == 1 else "are"))
+    claims = [*quotes, *facts]
+    what = _series([w for w in (_plural(len(quotes), "quotation") if quotes else "",
+                                _plural(len(facts), "fact") if facts else "") if w])
+    single = sum(1 for c in claims if c.single_outlet)
+    low = sum(1 for c in claims if c.low_reliability_only)
+    if claims:
+        if single == len(claims):
+            parts.append(f"All {what} rest on a single outlet each; none is reported in the same words elsewhere.")
+        elif single:
+            parts.append(f"Of its {what}, {single} rest on a single outlet and {len(claims) - single} "
+                         f"{'is' if len(claims) - single == 1 else 'are'} carried by two or more.")
+        else:
+            parts.append(f"All {what} are carried by two or more outlets.")
+        if low:
+            parts.append(f"{low} of them rest only on low-reliability sources (grades D–F); "
+                         "each single-source or low-reliability claim is marked where it appears.")
+    missing = []
+    if len(outlets) == 1:
+        missing.append("a second outlet to corroborate the first")
+    if unquoted_parties:
+        missing.append(f"a direct statement from {_series(unquoted_parties)}")
+    if missing:
+        parts.append(f"Missing: {'; '.join(missing)}.")
+    return " ".join(parts)

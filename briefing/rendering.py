@@ -319,3 +319,34 @@ def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Regis
 def is_partial(quote: str, sentence: str) -> bool:
     """A quote of a few words lifted from a longer sentence needs its context shown."""
     return len(quote.split()) < 8 or len(quote) < 0.5 * len(sentence)
+
+
+@dataclass(frozen=True)
+class StanceCell:
+    brief: BriefView
+    position: PositionView | None
+
+
+@dataclass(frozen=True)
+class StanceRow:
+    party: Actor
+    cells: tuple[StanceCell, ...]
+
+
+def stance_matrix(views: list[BriefView]) -> tuple[StanceRow, ...]:
+    """Where the parties stand: one row per party with a position in any brief, one cell per brief.
+
+    Rows are ordered by how many briefs the party appears in, then by name, so the main
+    protagonists come first.
+    """
+    parties: dict[str, Actor] = {}
+    for view in views:
+        for position in view.positions:
+            parties.setdefault(position.party.id, position.party)
+    rows = []
+    for party in parties.values():
+        cells = tuple(StanceCell(view, next((p for p in view.positions if p.party.id == party.id), None))
+                      for view in views)
+        rows.append(StanceRow(party, cells))
+    rows.sort(key=lambda row: (-sum(1 for c in row.cells if c.position), row.party.name))
+    return tuple(rows)

@@ -126,11 +126,18 @@ class Article:
             if want_person == act.speaker.person or word == "they":
                 best = (act.position, act.speaker, self.sentences[act.sentence].end)
                 break
-        if not want_person:
+        if not want_person or best is None:
+            # it/they: the nearest institution or state named; he/she with no earlier
+            # speaker: the nearest person named ("Sarah Okafor defended ... 'Q,' she told").
             for start, end, ids in reversed(self.mentions):
                 if start >= position or (best and start <= best[0]):
                     continue
-                if any(self.names.kind(i) != "person" for i in ids):
+                if self.sentence_at(start).paragraph < first_para:
+                    break
+                if want_person and any(self.names.kind(i) == "person" for i in ids):
+                    best = (start, Speaker(ids, self.text[start:end], start, end, "alias", True), end)
+                    break
+                if not want_person and any(self.names.kind(i) != "person" for i in ids):
                     mention = self.text[start:end]
                     best = (start, Speaker(ids, mention, start, end, "alias", False), end)
                     break

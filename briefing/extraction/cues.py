@@ -36,6 +36,7 @@ accuse accused accusing | blamed blaming | praised praising | welcomed welcoming
 reiterated reiterating | repeated | reaffirmed reaffirming | underlined underscored | conceded
 observed | maintained | contended | quipped | joked | mentioned | reported | testified | cautioned
 countered | lamented | boasted | proclaimed | quoted | believes believed | thinks | thought
+dismissed dismissing | rejected rejecting | thanked thanking
 """
 CUE_WORDS: dict[str, str] = {}
 for _group in _FORMS.split("|"):
@@ -43,7 +44,7 @@ for _group in _FORMS.split("|"):
     for _word in _words:
         CUE_WORDS[_word] = _words[0]
 # Verbs whose next noun phrase is the person spoken to ("told Kerry"), never the speaker.
-OBJECT_FOLLOWS = frozenset("tell urge call accuse blame praise welcome hail criticised criticized describe quoted ask".split())
+OBJECT_FOLLOWS = frozenset("tell urge call accuse blame praise welcome hail criticised criticized describe quoted ask dismissed rejected thanked".split())
 # Cues with no speaker-like subject when not next to a quotation.
 WEAK = frozenset("believes believed thinks thought".split())
 PRONOUNS = frozenset("he she they it".split())
@@ -140,21 +141,46 @@ def subject_left(article: Article, toks: Sequence[Token], k: int) -> Speaker | N
     tok = toks[j]
     if tok.lower in PRONOUNS:
         return _pronoun(tok)
-    if tok.lower in ("which", "who") and j >= 2 and toks[j - 1].text == ",":
-        np = parse_np_back(toks, j - 2)
-        return speaker_from_np(article, np, toks[k].start) if np else None
-    if tok.text == ",":
-        for j2 in range(j - 1, max(-1, j - 14), -1):
-            if toks[j2].text in (".", ";", ":", QUOTE_TOKEN):
-                return None
-            if toks[j2].text == ",":
-                np = parse_np_back(toks, j2 - 1)
-                if np and any(t.capitalized for t in np) and j2 + 1 < j and not toks[j2 + 1].capitalized:
-                    return speaker_from_np(article, np, toks[k].start)
-                return None
+    if tok.lower in ("which", "who", "that") and j >= 1:
+        # "the ministry, which also says" / "critics who called it": the antecedent speaks.
+        before = j - 2 if toks[j - 1].text == "," else j - 1
+        np = parse_np_back(toks, before) if before >= 0 else []
+        if np:
+            return speaker_from_np(article, np, toks[k].start)
+        if before >= 0 and toks[before].is_word:
+            from .context import Speaker
+
+            word = toks[before]
+            return Speaker((), word.text, word.start, word.end, "none", False)
         return None
+    if tok.text == ",":
+        return _appositive(article, toks, j, k)
     np = parse_np_back(toks, j)
     return speaker_from_np(article, np, toks[k].start) if np else None
+
+
+def _appositive(article: Article, toks: Sequence[Token], j: int, k: int) -> Speaker | None:
+    """``X, Y, said``: of the name and its appositive, the one the registry knows, else the
+    one that looks like a name; a participle between the commas (``Putin, speaking through
+    a translator, said``) is skipped."""
+    for j2 in range(j - 1, max(-1, j - 14), -1):
+        if toks[j2].text in (".", ";", ":", QUOTE_TOKEN):
+            return None
+        if toks[j2].text != ",":
+            continue
+        outer = parse_np_back(toks, j2 - 1)
+        inner = parse_np_back(toks, j - 1)
+        if inner and inner[0].start != toks[j2 + 1].start:
+            inner = []  # "the jury, chaired by actress Helen Moss, called": not an appositive
+        candidates = [speaker_from_np(article, np, toks[k].start) for np in (inner, outer) if np]
+        for speaker in candidates:
+            if speaker.ids:
+                return speaker
+        named = [c for c in candidates if sum(w[:1].isupper() for w in c.mention.split()) >= 2]
+        if named:
+            return named[0]
+        return candidates[-1] if outer and candidates else None
+    return None
 
 
 def _pronoun(tok: Token) -> Speaker:
@@ -231,6 +257,9 @@ def parse_np_forward(toks: Sequence[Token], i: int) -> list[Token]:
             continue
         if lower in ("the", "a", "an", "his", "her", "its", "their", "our") and not collected:
             collected.append(tok)
+        elif (collected and collected[0].lower in ("the", "a", "an") and tok.text.islower() and tok.is_word
+              and any(re.sub(r"[’']s$", "", t.lower) in ROLE_NOUNS for t in toks[i + 1:i + 3])):
+            collected.append(tok)  # "the central bank": an adjective before a role noun
         elif (lower in CONNECTORS and collected and i + 1 < len(toks)
               and (toks[i + 1].capitalized or toks[i + 1].lower == "the")):
             collected.append(tok)

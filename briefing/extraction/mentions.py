@@ -25,6 +25,8 @@ spokesperson's prosecutor prosecutors judge court police army military general p
 counterpart negotiator negotiators observer monitor monitors group groups fighters rebels
 witness witnesses resident residents activist activists campaigner campaigners officer
 officers king queen prince chancellor ceo founder executive manager economist economists
+bank council committee commission union party jury panel board utility company firm ministry's
+authorities regulator watchdog institute observatory campaign charity
 """.split())
 PERSON_NOUNS = frozenset("""
 official spokesperson spokesman spokeswoman minister secretary president envoy ambassador

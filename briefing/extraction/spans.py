@@ -98,7 +98,9 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
     """
     spans: list[MarkedSpan] = []
     carry: _Open | None = None
-    for para in paragraphs:
+    for number, para in enumerate(paragraphs):
+        follower = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
+        next_opens = follower is not None and _family(text[follower.start]) == "single"
         begin = para.start
         current: _Open | None = None
         if carry is not None:
@@ -111,7 +113,7 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 current.paragraphs.append(para.number)
                 begin = first + 1
             else:
-                _flush_unclosed(carry, spans)
+                _flush_unclosed(carry, spans, text)
                 carry = None
         inner: str | None = None
         for i in range(begin, para.end):
@@ -120,7 +122,8 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 continue
             can_open, can_close = _roles(text, i)
             if current is None:
-                if can_open and (family == "double" or can_close_later(text, i, para.end)):
+                if can_open and (family == "double" or can_close_later(text, i, para.end)
+                                 or next_opens and (i == para.start or text[i - 1] == " ")):
                     current, inner = _Open(family, i, para.number), None
                 continue
             if family == current.family:
@@ -133,7 +136,7 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 elif can_open and family == "double" and inner is None:
                     # A second opener before any closer: the first mark was stray.
                     current.add_piece(text, i)
-                    _flush_unclosed(current, spans, end=i)
+                    _flush_unclosed(current, spans, text, end=i)
                     current = _Open(family, i, para.number)
                 continue
             if inner is None:
@@ -145,7 +148,7 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
             current.add_piece(text, para.end)
             carry = current
     if carry is not None:
-        _flush_unclosed(carry, spans)
+        _flush_unclosed(carry, spans, text)
     return spans
 
 
@@ -157,9 +160,23 @@ def can_close_later(text: str, i: int, end: int) -> bool:
     return False
 
 
-def _flush_unclosed(current: _Open, spans: list[MarkedSpan], end: int | None = None) -> None:
+_ATTRIBUTION = re.compile(
+    r",\s+(?:(?:said|says|added|told|wrote)\s+[A-Z\w]|(?:he|she|they)\s+(?:said|says|added)\b"
+    r"|(?:[A-Z][\w’'.-]*\s+){1,4}(?:said|says|added|told)\b)")
+
+
+def _flush_unclosed(current: _Open, spans: list[MarkedSpan], text: str = "", end: int | None = None) -> None:
     if current.family != "double":
         return  # an unclosed single mark is far more often an apostrophe than a quote
+    if text and current.pieces:
+        # A forgotten closing mark before its attribution ("Crews are working, said Dan
+        # Price."): end the quotation at that comma rather than at the paragraph's end.
+        s, e = current.pieces[-1]
+        match = _ATTRIBUTION.search(text, s, e)
+        if match:
+            current.pieces[-1] = (s, match.start() + 1)
+            current.regions[-1] = (current.regions[-1][0], match.start() + 1)
+            end = match.start() + 1
     outer_end = end if end is not None else (current.pieces[-1][1] if current.pieces else current.first_mark)
     span = current.finish(outer_end, False)
     if span:

@@ -7,7 +7,9 @@ text is split and tokenised once however many records are drawn from it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import bisect
+import re
+from dataclasses import dataclass, field, replace
 
 from ..sources import Paragraph
 from . import cues
@@ -24,7 +26,16 @@ class Sentence:
     paragraph: int
     start: int
     end: int
-    toks: tuple[Token, ...]
+    owner: Article = field(repr=False, compare=False)
+
+    @property
+    def toks(self) -> tuple[Token, ...]:
+        """Tokens, made on first use: most sentences of a long article never need them."""
+        return self.owner.tokens_of(self.index)
+
+
+_CUE_SEARCH = re.compile(r"\b(?:" + "|".join(sorted(cues.CUE_WORDS, key=len, reverse=True)) + r"|according)\b",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,19 +75,60 @@ class Article:
             for region in span.regions:
                 self.region_owner[region[0]] = index
         regions = sorted(r for span in self.spans for r in span.regions)
+        self._regions = regions
+        self._region_starts = [r[0] for r in regions]
         self.sentences: list[Sentence] = []
         for para in self.paragraphs:
-            local = [r for r in regions if para.start <= r[0] < para.end]
+            local = self._regions_between(para.start, para.end)
             for start, end in sentence_spans(text, para.start, para.end, local):
-                toks = _tokens_with_quotes(text, start, end, local)
-                self.sentences.append(Sentence(len(self.sentences), para.number, start, end, tuple(toks)))
-        self.mentions: list[tuple[int, int, tuple[str, ...]]] = []
-        for sentence in self.sentences:
-            plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
-            for first, last, ids in names.scan(plain):
-                self.mentions.append((plain[first].start, plain[last - 1].end, ids))
+                self.sentences.append(Sentence(len(self.sentences), para.number, start, end, self))
+        self._tokens: dict[int, tuple[Token, ...]] = {}
+        self._quote_at: dict[int, dict[int, int]] = {}
+        self._mentions: dict[int, list[tuple[int, int, tuple[str, ...]]]] = {}
         self.acts: list[SpeechAct] = []
+        self._act_positions: list[int] = []
         self._find_speech_acts()
+
+    def tokens_of(self, index: int) -> tuple[Token, ...]:
+        """A sentence's tokens, each quotation in it standing as one QUOTE_TOKEN."""
+        toks = self._tokens.get(index)
+        if toks is None:
+            sentence = self.sentences[index]
+            local = self._regions_between(sentence.start, sentence.end)
+            toks = self._tokens[index] = tuple(_tokens_with_quotes(self.text, sentence.start, sentence.end, local))
+            self._quote_at[index] = {t.start: k for k, t in enumerate(toks) if t.text == QUOTE_TOKEN}
+        return toks
+
+    def quote_token(self, sentence: Sentence, region_start: int) -> int:
+        """The index, in a sentence's tokens, of the quotation whose region starts at ``region_start``."""
+        self.tokens_of(sentence.index)
+        return self._quote_at[sentence.index][region_start]
+
+    def _regions_between(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Quotation regions that overlap ``[start, end)`` (bisected: long articles have many)."""
+        i = max(0, bisect.bisect_left(self._region_starts, start) - 1)
+        found = []
+        while i < len(self._regions) and self._regions[i][0] < end:
+            if self._regions[i][1] > start:
+                found.append(self._regions[i])
+            i += 1
+        return found
+
+    def mentions_between(self, start: int, end: int) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions (start, end, ids) that begin in ``[start, end)``, in order."""
+        first = self.sentence_at(start)
+        index = first.index if first else 0
+        found = []
+        while index < len(self.sentences) and self.sentences[index].start < end:
+            sentence = self.sentences[index]
+            if sentence.end > start:
+                if index not in self._mentions:
+                    plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
+                    self._mentions[index] = [(plain[a].start, plain[b - 1].end, ids)
+                                             for a, b, ids in self.names.scan(plain)]
+                found.extend(m for m in self._mentions[index] if start <= m[0] < end)
+            index += 1
+        return found
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence that contains ``offset``."""
@@ -93,7 +145,11 @@ class Article:
         return None
 
     def _find_speech_acts(self) -> None:
-        for sentence in self.sentences:
+        # One pass of the cue pattern over the whole text picks the sentences worth tokenising.
+        with_cues = sorted({s.index for p in self.paragraphs for m in _CUE_SEARCH.finditer(self.text, p.start, p.end)
+                            if (s := self.sentence_at(m.start())) is not None})
+        for index in with_cues:
+            sentence = self.sentences[index]
             toks = sentence.toks
             for k, tok in enumerate(toks):
                 cue = cues.cue_at(toks, k)
@@ -105,6 +161,7 @@ class Article:
                 if speaker.resolved_by == "pronoun":
                     speaker = self.resolve_pronoun(speaker, tok.start)
                 self.acts.append(SpeechAct(tok.start, sentence.index, cue.text, speaker))
+                self._act_positions.append(tok.start)
 
     def resolve_pronoun(self, pronoun: Speaker, position: int) -> Speaker:
         """The nearest earlier speaker a pronoun can refer to, flagged when others intervene.
@@ -115,9 +172,13 @@ class Article:
         """
         word = pronoun.mention.casefold()
         want_person = word in ("he", "she")
-        first_para = self.sentence_at(position).paragraph - 8 if self.sentence_at(position) else 0
+        here = self.sentence_at(position)
+        first_para = here.paragraph - 8 if here else 0
+        floor = next((p.start for p in self.paragraphs if p.number >= first_para), 0)
         best: tuple[int, Speaker, int] | None = None
-        for act in reversed(self.acts):
+        floor = max(floor, position - 5000)  # a pronoun looks back a few paragraphs, not a book
+        earlier = bisect.bisect_left(self._act_positions, position)
+        for act in reversed(self.acts[max(0, earlier - 40):earlier]):
             if act.position >= position or act.speaker.resolved_by == "pronoun" and not act.speaker.ids \
                     and act.speaker.antecedent is None:
                 continue
@@ -129,11 +190,9 @@ class Article:
         if not want_person or best is None:
             # it/they: the nearest institution or state named; he/she with no earlier
             # speaker: the nearest person named ("Sarah Okafor defended ... 'Q,' she told").
-            for start, end, ids in reversed(self.mentions):
-                if start >= position or (best and start <= best[0]):
+            for start, end, ids in reversed(self.mentions_between(floor, position)):
+                if best and start <= best[0]:
                     continue
-                if self.sentence_at(start).paragraph < first_para:
-                    break
                 if want_person and any(self.names.kind(i) == "person" for i in ids):
                     best = (start, Speaker(ids, self.text[start:end], start, end, "alias", True), end)
                     break
@@ -146,7 +205,7 @@ class Article:
         _, antecedent, after = best
         ambiguous = want_person and any(
             after <= start < position and ids != antecedent.ids and any(self.names.kind(i) == "person" for i in ids)
-            for start, end, ids in self.mentions)
+            for start, end, ids in self.mentions_between(after, position))
         return replace(pronoun, ids=antecedent.ids, person=antecedent.person, ambiguous=ambiguous,
                        antecedent=antecedent.antecedent or antecedent.mention)
 
@@ -168,7 +227,7 @@ def merge_split_quotes(text: str, spans: list[MarkedSpan]) -> list[MarkedSpan]:
     """Join ``"A," Kerry said, "B."`` into one quotation with two pieces.
 
     Only a short attribution between two quotations of the same paragraph, ending with a
-    comma or colon, after a first piece that does not end its sentence, counts: after
+    comma, after a first piece that does not end its sentence, counts: after
     ``"A," Kerry said. "B."`` the second quotation is the speaker's next sentence.
     """
     merged: list[MarkedSpan] = []
@@ -191,7 +250,7 @@ def _joins(text: str, first: MarkedSpan, second: MarkedSpan) -> bool:
     if last_piece.endswith((".", "!", "?", "…")):
         return False
     between = tokens(text, first.outer[1], second.outer[0])
-    if not between or len(between) > 16 or between[-1].text not in (",", ":"):
+    if not between or len(between) > 16 or between[-1].text != ",":
         return False
     if any(t.text in (".", "!", "?", ";") for t in between):
         return False

@@ -156,7 +156,21 @@ def subject_left(article: Article, toks: Sequence[Token], k: int) -> Speaker | N
     if tok.text == ",":
         return _appositive(article, toks, j, k)
     np = parse_np_back(toks, j)
-    return speaker_from_np(article, np, toks[k].start) if np else None
+    if np:
+        return speaker_from_np(article, np, toks[k].start)
+    if tok.is_word and tok.text.islower() and tok.lower not in _NOT_SUBJECTS and not tok.lower.endswith("ing"):
+        # "what some call", "critics who called it": a speaker, if not one to name.
+        from .context import Speaker
+
+        return Speaker((), tok.text, tok.start, tok.end, "none", False)
+    return None
+
+
+_NOT_SUBJECTS = frozenset("""
+and but or nor to that then also not so yet as if when while what where there this these those
+of in on at for with by from about into than after before been being be is are was were has
+have had can could may might must should would will shall
+""".split())
 
 
 def _appositive(article: Article, toks: Sequence[Token], j: int, k: int) -> Speaker | None:
@@ -291,8 +305,8 @@ def speaker_from_np(article: Article, np: Sequence[Token], position: int) -> Spe
         if found is not None:
             ids, written = found
             person = person_words or any(article.names.kind(i) == "person" for i in ids)
-            return Speaker(ids, text[np[0].start:np[-1].end], np[0].start, np[-1].end, "alias",
-                           person, antecedent=written)
+            return Speaker(ids, text[np[0].start:np[-1].end], np[0].start, np[-1].end,
+                           "alias" if ids else "none", person, antecedent=written)
     res = article.names.resolve(np, text)
     assert res is not None
     return Speaker(res.ids, res.text, res.start, res.end, res.how, res.person or person_words)
@@ -308,15 +322,14 @@ def _antecedent(article: Article, head: str, before: int) -> tuple[tuple[str, ..
             where = article.sentence_at(match.start())
             if where is None or where.paragraph < floor:
                 return None
-            inside = [m for m in article.mentions if where.start <= m[0] < match.start()]
+            inside = article.mentions_between(where.start, match.start())
             if inside:
                 start, end, ids = inside[-1]
                 return ids, article.text[start:end]
         return None
     best: tuple[int, tuple[str, ...], str] | None = None
-    for start, end, ids in article.mentions:
-        if start >= before:
-            break
+    floor_start = next((p.start for p in article.paragraphs if p.number >= floor), 0)
+    for start, end, ids in article.mentions_between(floor_start, before):
         actor_words = set()
         for i in ids:
             actor = article.names.registry.actors[i]

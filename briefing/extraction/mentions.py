@@ -25,7 +25,7 @@ spokesperson's prosecutor prosecutors judge court police army military general p
 counterpart negotiator negotiators observer monitor monitors group groups fighters rebels
 witness witnesses resident residents activist activists campaigner campaigners officer
 officers king queen prince chancellor ceo founder executive manager economist economists
-bank council committee commission union party jury panel board utility company firm ministry's
+mediator mediators negotiators bank council committee commission union party jury panel board utility company firm ministry's
 authorities regulator watchdog institute observatory campaign charity
 """.split())
 PERSON_NOUNS = frozenset("""
@@ -78,6 +78,7 @@ class Names:
         self.strict: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.canonical: dict[tuple[str, ...], str] = {}
         self.longest = 1
+        self.firsts: set[str] = set()
         for actor in registry.actors.values():
             for number, name in enumerate(actor.names):
                 words = tuple(t.text for t in tokens(fold(name), 0, len(fold(name))))
@@ -90,6 +91,7 @@ class Names:
                 self.strict[key] = tuple(w if _acronym(w) else "" for w in words)
                 if number == 0:
                     self.canonical[key] = actor.id
+                self.firsts.add(key[0])
                 self.longest = max(self.longest, len(key))
 
     def kind(self, actor_id: str) -> str:
@@ -115,6 +117,11 @@ class Names:
         found = []
         i = 0
         while i < len(toks):
+            # Cheap test first: almost no token starts an alias.
+            head = fold(toks[i].text).casefold()
+            if head not in self.firsts and head.removesuffix("'s") not in self.firsts:
+                i += 1
+                continue
             for n in range(min(self.longest, len(toks) - i), 0, -1):
                 ids, _ = self.lookup(toks[i:i + n])
                 if ids:

@@ -93,7 +93,7 @@ def _quote(article: Article, index: int, source: str, earlier: list[QuoteRecord]
     confidence = 0.5
     if first is not None:
         toks = first.toks
-        qi = _index_of(toks, span.regions[0][0])
+        qi = article.quote_token(first, span.regions[0][0])
         kind = _kind(toks, qi, text[pieces[0][0]:pieces[0][1]])
         speaker, cue, confidence = _attribute(article, span.regions, kind, earlier)
     if speaker is not None and speaker.resolved_by == "pronoun":
@@ -118,8 +118,8 @@ def _quote(article: Article, index: int, source: str, earlier: list[QuoteRecord]
     )
 
 
-def _index_of(toks: Sequence[Token], start: int) -> int:
-    return next(i for i, t in enumerate(toks) if t.text == QUOTE_TOKEN and t.start == start)
+# How far from a quotation a cue may be, in tokens: keeps giant run-on "sentences" linear.
+WINDOW = 60
 
 
 def _kind(toks: Sequence[Token], qi: int, first_piece: str) -> str:
@@ -143,12 +143,12 @@ def _attribute(article: Article, regions: Sequence[tuple[int, int]], kind: str,
     """Speaker, cue and confidence for a quotation, trying the likeliest places first."""
     first = article.sentence_at(regions[0][0])
     assert first is not None
-    qi = _index_of(first.toks, regions[0][0])
+    qi = article.quote_token(first, regions[0][0])
     trailing = []
     for region in regions:
         sentence = article.sentence_at(region[0])
         if sentence is not None:
-            trailing.append((sentence.toks, _index_of(sentence.toks, region[0])))
+            trailing.append((sentence.toks, article.quote_token(sentence, region[0])))
     if kind == "full":
         for toks, at in trailing:
             found = _after(article, toks, at)
@@ -161,6 +161,8 @@ def _attribute(article: Article, regions: Sequence[tuple[int, int]], kind: str,
         if inherited:
             return inherited, None, 0.7
         return None, None, 0.5
+    if _names_a_term(first.toks, qi):
+        return None, None, 0.6
     found = _before(article, first.toks, qi, kind)
     if found:
         return found[0], found[1], 0.85 if found[0].ids else 0.75
@@ -168,7 +170,7 @@ def _attribute(article: Article, regions: Sequence[tuple[int, int]], kind: str,
     found = _after(article, toks, at)
     if found:
         return found[0], found[1], 0.85 if found[0].ids else 0.75
-    subjectless = [c for c in (cue_at(first.toks, j) for j in range(qi)) if c]
+    subjectless = [c for c in (cue_at(first.toks, j) for j in range(max(0, qi - WINDOW), qi)) if c]
     if subjectless:
         subject = leading_subject(article, first.toks)
         if subject:
@@ -176,12 +178,23 @@ def _attribute(article: Article, regions: Sequence[tuple[int, int]], kind: str,
     return None, None, 0.5
 
 
+_TERM_MARKERS = ("so-called", "dubbed", "titled", "entitled", "nicknamed", "branded", "known as",
+                 "the idea of a", "the idea of an", "the idea of", "the term", "the phrase", "the word",
+                 "the notion of a", "the notion of", "the concept of", "the slogan")
+
+
+def _names_a_term(toks: Sequence[Token], qi: int) -> bool:
+    """Whether the words before a quotation say it is a name, title or term, not speech."""
+    before = " ".join(t.lower for t in toks[max(0, qi - 4):qi])
+    return any(before == m or before.endswith(" " + m) for m in _TERM_MARKERS)
+
+
 def _after(article: Article, toks: Sequence[Token], at: int) -> tuple[Speaker, str] | None:
     """The first cue in the words that follow a quotation up to the next one, if it names
     its speaker: ``," Kerry said``, ``," said the official``, ``, he added``."""
     start = at + 1
     end = start
-    while end < len(toks) and toks[end].text != QUOTE_TOKEN:
+    while end < len(toks) and end - start < WINDOW and toks[end].text != QUOTE_TOKEN:
         end += 1
     fragment = list(toks[start:end])
     for k in range(len(fragment)):
@@ -198,7 +211,7 @@ def _after(article: Article, toks: Sequence[Token], at: int) -> tuple[Speaker, s
 def _before(article: Article, toks: Sequence[Token], qi: int, kind: str) -> tuple[Speaker, str] | None:
     """The nearest earlier cue in the sentence that names its speaker (``Kerry said the sides
     had been "honest"``, ``Monday, Obama said, "We …"``, ``According to Kerry, "…"``)."""
-    for k in range(qi - 1, -1, -1):
+    for k in range(qi - 1, max(-1, qi - 1 - WINDOW), -1):
         cue = cue_at(toks, k)
         if cue is None or cue.last > qi:
             continue

@@ -6,6 +6,7 @@ later steps build can point back at the exact characters of the source.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,17 +117,24 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 _flush_unclosed(carry, spans, text)
                 carry = None
         inner: str | None = None
+        # Where a single mark could close, found once per paragraph so the look-ahead for
+        # a partner stays logarithmic even in a paragraph full of apostrophes.
+        closers = [j for j in range(para.start, para.end) if text[j] in SINGLE and _roles(text, j)[1]]
         for i in range(begin, para.end):
             family = _family(text[i])
             if family is None:
                 continue
             can_open, can_close = _roles(text, i)
+            partner_later = family == "single" and bisect.bisect_right(closers, i) < len(closers)
             if current is None:
-                if can_open and (family == "double" or can_close_later(text, i, para.end)
+                if can_open and (family == "double" or partner_later
                                  or next_opens and (i == para.start or text[i - 1] == " ")):
                     current, inner = _Open(family, i, para.number), None
                 continue
             if family == current.family:
+                if (family == "single" and can_close and text[i - 1] in "sz" and i + 2 < len(text)
+                        and text[i + 1] == " " and text[i + 2].islower() and partner_later):
+                    continue  # 'a developers' charter': a plural possessive inside the quote
                 if can_close:
                     current.add_piece(text, i, i + 1)
                     span = current.finish(i + 1, True)
@@ -140,7 +148,7 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                     current = _Open(family, i, para.number)
                 continue
             if inner is None:
-                if can_open and (family == "double" or can_close_later(text, i, para.end)):
+                if can_open and (family == "double" or partner_later):
                     inner = family
             elif inner == family and can_close:
                 inner = None
@@ -150,14 +158,6 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
     if carry is not None:
         _flush_unclosed(carry, spans, text)
     return spans
-
-
-def can_close_later(text: str, i: int, end: int) -> bool:
-    """Whether a single mark at ``i`` has a possible closing partner before ``end``."""
-    for j in range(i + 1, end):
-        if text[j] in SINGLE and _roles(text, j)[1]:
-            return True
-    return False
 
 
 _ATTRIBUTION = re.compile(

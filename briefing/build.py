@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .actors import Registry, load_actors
-from .citations import VerifiedBrief, verify_profile
+from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, UsageError
 from .profiles import Profile, load_profiles
@@ -54,7 +54,9 @@ def gather(config: Config) -> Project:
     registry = load_actors(config.actors, display_path(config.actors, config.project), collector)
     profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector)
     collector.raise_if_errors()
-    briefs = {pid: verify_profile(profile, sources, collector) for pid, profile in sorted(profiles.items())}
+    readings = Readings(sources, registry)
+    briefs = {pid: verify_profile(profile, sources, collector, registry, readings)
+              for pid, profile in sorted(profiles.items())}
     collector.raise_if_errors()
     return Project(config, sources, registry, profiles, briefs, tuple(collector.warnings))
 

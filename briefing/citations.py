@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from .actors import Registry
 from .errors import Collector
+from .extraction import EventRecord, Names, QuoteRecord, extract_events, extract_quotes
 from .profiles import Event, Fact, Located, Profile, Quote
 from .sources import Paragraph, Source
 from .text import find_verbatim, fold, numbers_in
@@ -145,8 +147,86 @@ def first_difference(wanted: str, found: str) -> str | None:
     return None
 
 
-def verify_profile(profile: Profile, sources: dict[str, Source], collector: Collector) -> VerifiedBrief:
-    """Locate every quote, fact and event of ``profile``; report every span that is not verbatim."""
+class Readings:
+    """What the extraction stage reads in each source, computed once per source and shared."""
+
+    def __init__(self, sources: dict[str, Source], registry: Registry):
+        self.sources = sources
+        self.names = Names(registry)
+        self._quotes: dict[str, list[QuoteRecord]] = {}
+        self._events: dict[str, list[EventRecord]] = {}
+
+    def quotes(self, source_id: str) -> list[QuoteRecord]:
+        if source_id not in self._quotes:
+            source = self.sources[source_id]
+            self._quotes[source_id] = extract_quotes(source.text, source.paragraphs, self.names, source_id)
+        return self._quotes[source_id]
+
+    def events(self, source_id: str) -> list[EventRecord]:
+        if source_id not in self._events:
+            source = self.sources[source_id]
+            self._events[source_id] = extract_events(source.text, source.paragraphs, source.date, source_id)
+        return self._events[source_id]
+
+
+def attribution_problem(quote: Quote, citation: Citation, readings: Readings, registry: Registry) -> str | None:
+    """Why the source does not give these words to ``quote.speaker``, or None when it does."""
+    best, covered = None, 0
+    for record in readings.quotes(citation.source):
+        overlap = sum(max(0, min(citation.end, e) - max(citation.start, s)) for s, e in record.pieces)
+        if overlap > covered:
+            best, covered = record, overlap
+    text = readings.sources[citation.source].text
+    outside = "".join(ch for i, ch in enumerate(text[citation.start:citation.end], citation.start)
+                      if best is None or not any(s <= i < e for s, e in best.pieces))
+    if best is None or any(ch.isalnum() for ch in outside):
+        return ("these words are not inside quotation marks in the source, so they are not anyone's "
+                "quoted words; cite them as a fact")
+    speaker = registry[quote.speaker].name
+    if best.speaker is None and best.speaker_mention:
+        return (f"the source attributes these words to {best.speaker_mention!r}, who is not in the actor registry, "
+                f"not to {speaker}; add them to actors.yaml or correct the speaker")
+    if best.speaker is None:
+        return ("the source gives these words to no one (a title or scare quote), so they cannot be presented "
+                f"as {speaker}'s words; cite them as a fact")
+    if best.speaker != quote.speaker:
+        said = registry[best.speaker].name
+        how = ""
+        if best.speaker_mention:
+            how = f" (the source says {best.speaker_mention!r}" + (", a pronoun" if best.resolved_by == "pronoun" else "") + ")"
+        return f"the source attributes these words to {said}{how}, not to {speaker}"
+    return None
+
+
+def date_problem(event: Event, citation: Citation, readings: Readings) -> str | None:
+    """Why the event's date does not follow from its evidence, or None when it does."""
+    if event.date_override:
+        if event.date_override.date != event.date:
+            return (f"date_override vouches for {event.date_override.date.iso} but the event is dated "
+                    f"{event.date.iso}; re-check the date and update the override")
+        return None
+    phrases = [r for r in readings.events(citation.source)
+               if citation.start <= r.phrase_start and r.phrase_end <= citation.end]
+    if not phrases:
+        return ("the evidence carries no date; quote the words that date the event, or give date_override "
+                "with the reason for the date")
+    resolved = [r for r in phrases if r.resolved is not None]
+    if not resolved:
+        return (f"the date phrase {phrases[0].phrase!r} cannot be resolved (the source has no date); "
+                "give date_override with the reason for the date")
+    if any(r.resolved.iso.startswith(event.date.iso) for r in resolved):
+        return None
+    found = ", ".join(f"{r.phrase!r} is {r.resolved.iso}" for r in resolved)
+    return f"{event.date.iso} disagrees with the source ({found}); correct it or give date_override with a reason"
+
+
+def verify_profile(profile: Profile, sources: dict[str, Source], collector: Collector, registry: Registry,
+                   readings: Readings | None = None) -> VerifiedBrief:
+    """Locate every quote, fact and event of ``profile`` and check speakers and dates against the source.
+
+    ``readings`` shares the extraction of each source across profiles; one is made if not given.
+    """
+    readings = readings or Readings(sources, registry)
 
     def check(span: str, source_id: str, item: Located, key: str, what: str) -> Citation | None:
         source = sources[source_id]
@@ -159,8 +239,13 @@ def verify_profile(profile: Profile, sources: dict[str, Source], collector: Coll
     quotes = []
     for index, quote in enumerate(profile.quotes):
         citation = check(quote.text, quote.source, quote, f"quotes[{index}].text", "quote")
-        if citation:
-            quotes.append(CitedQuote(quote, citation))
+        if citation is None:
+            continue
+        problem = attribution_problem(quote, citation, readings, registry)
+        if problem:
+            collector.error(profile.file, quote.line_of("speaker"), f"quotes[{index}].speaker", problem)
+            continue
+        quotes.append(CitedQuote(quote, citation))
     facts = []
     for index, fact in enumerate(profile.facts):
         citation = check(fact.evidence, fact.source, fact, f"facts[{index}].evidence", "evidence")
@@ -176,8 +261,13 @@ def verify_profile(profile: Profile, sources: dict[str, Source], collector: Coll
     events = []
     for index, event in enumerate(profile.timeline):
         citation = check(event.evidence, event.source, event, f"timeline[{index}].evidence", "evidence")
-        if citation:
-            events.append(CitedEvent(event, citation))
+        if citation is None:
+            continue
+        problem = date_problem(event, citation, readings)
+        if problem:
+            collector.error(profile.file, event.line_of("date"), f"timeline[{index}].date", problem)
+            continue
+        events.append(CitedEvent(event, citation))
     return VerifiedBrief(profile, tuple(quotes), tuple(facts), tuple(events))
 
 

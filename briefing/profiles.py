@@ -128,6 +128,18 @@ class Fact(Located):
 
 
 @dataclass(frozen=True)
+class DateOverride:
+    """A curator's explicit date for an event whose source does not state it, and why.
+
+    It names the date it vouches for, so a later edit of the event's date cannot silently
+    inherit an old justification.
+    """
+
+    date: PartialDate
+    reason: str
+
+
+@dataclass(frozen=True)
 class Event(Located):
     """A dated happening, backed by a verbatim span that carries its date."""
 
@@ -137,6 +149,7 @@ class Event(Located):
     evidence: str
     line: int | None
     lines: tuple[tuple[str, int | None], ...] = ()
+    date_override: "DateOverride | None" = None
 
 
 @dataclass(frozen=True)
@@ -301,9 +314,20 @@ def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dic
         event = item.text("event")
         source = source_ref(item)
         evidence = item.text("evidence", max_length=5_000)
+        override = None
+        override_reader = item.mapping("date_override")
+        if override_reader is not None:
+            raw_vouched = override_reader.raw("date", required=True)
+            vouched = PartialDate.parse(raw_vouched) if raw_vouched is not None else None
+            if raw_vouched is not None and vouched is None:
+                override_reader.error("date", f"{raw_vouched!r} is not a date (write YYYY-MM-DD, YYYY-MM or YYYY)")
+            reason = override_reader.text("reason")
+            override_reader.finish()
+            if vouched and reason:
+                override = DateOverride(vouched, reason)
         item.finish()
         if None not in (date, event, source, evidence):
-            timeline.append(Event(date, event, source, evidence, item.line(), key_lines(item)))
+            timeline.append(Event(date, event, source, evidence, item.line(), key_lines(item), override))
 
     judgments: list[Judgment] = []
     for item in _bounded(root, "key_judgments", required=True):

@@ -169,3 +169,48 @@ def test_an_alias_bomb_is_refused_quickly(project: Path) -> None:
 def test_python_tags_are_not_executed(project: Path) -> None:
     [line] = errors_for(project, MINIMAL.replace("title: Test brief", "title: !!python/object/apply:os.system ['echo hacked']"))
     assert line == "profiles/test.yaml:1: error: title: unsupported YAML tag !!python/object/apply:os.system; write plain values"
+
+
+def test_a_quote_given_to_the_wrong_speaker(project: Path) -> None:
+    assert errors_for(project, MINIMAL.replace("speaker: john-kerry", "speaker: vladimir-putin")) == [
+        "profiles/test.yaml:18: error: quotes[0].speaker: the source attributes these words to John Kerry "
+        "(the source says 'Kerry'), not to Vladimir Putin"]
+
+
+def test_a_scare_quote_presented_as_someones_words(project: Path) -> None:
+    text = MINIMAL.replace("source: bne-2015-12-15-closer-path\n    text: honest with differences",
+                           "source: agg-2015-12-15-significant-difference\n    text: moderate")
+    assert errors_for(project, text) == [
+        "profiles/test.yaml:18: error: quotes[0].speaker: the source gives these words to no one (a title or scare "
+        "quote), so they cannot be presented as John Kerry's words; cite them as a fact"]
+
+
+def test_reported_speech_presented_as_a_quote(project: Path) -> None:
+    text = MINIMAL.replace("text: honest with differences", "text: Kerry said the sides had been")
+    assert errors_for(project, text) == [
+        "profiles/test.yaml:18: error: quotes[0].speaker: these words are not inside quotation marks in the source, "
+        "so they are not anyone's quoted words; cite them as a fact"]
+
+
+def test_a_timeline_date_that_disagrees_with_the_source(project: Path) -> None:
+    assert errors_for(project, MINIMAL.replace("date: 2015-12-18", "date: 2015-12-19")) == [
+        "profiles/test.yaml:27: error: timeline[0].date: 2015-12-19 disagrees with the source ('on December 18' is "
+        "2015-12-18); correct it or give date_override with a reason"]
+
+
+def test_a_timeline_event_whose_evidence_carries_no_date(project: Path) -> None:
+    text = MINIMAL.replace("evidence: scheduled to take place in New York on December 18",
+                           "evidence: scheduled to take place in New York")
+    assert errors_for(project, text) == [
+        "profiles/test.yaml:27: error: timeline[0].date: the evidence carries no date; quote the words that date the "
+        "event, or give date_override with the reason for the date"]
+
+
+def test_a_date_override_must_vouch_for_the_events_date(project: Path) -> None:
+    override = ("evidence: scheduled to take place in New York\n    date_override:\n      date: 2015-12-18\n"
+                "      reason: The meeting is known to have been held as scheduled.")
+    text = MINIMAL.replace("evidence: scheduled to take place in New York on December 18", override)
+    assert errors_for(project, text) == []
+    assert errors_for(project, text.replace("date: 2015-12-18\n    event", "date: 2015-12-19\n    event")) == [
+        "profiles/test.yaml:27: error: timeline[0].date: date_override vouches for 2015-12-18 but the event is dated "
+        "2015-12-19; re-check the date and update the override"]

@@ -118,3 +118,60 @@ def check_command(ctx: Context, strict: bool, fmt: str) -> None:
         sys.exit(1 if failed else 0)
 
     _run(ctx, action)
+
+
+@main.command("harvest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--profile", "profile_id", help="Rank candidates for this profile and mark what it already cites.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "jsonl"]), default="yaml", show_default=True,
+              help="yaml: ready-to-paste profile entries; jsonl: one JSON record per line.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file instead of standard output (never a curated file).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update the extraction cache.")
+@click.pass_obj
+def harvest_command(ctx: Context, paths: tuple[Path, ...], profile_id: str | None, fmt: str,
+                    out_file: Path | None, no_cache: bool) -> None:
+    """Propose quotes, facts and dated events from PATHS (files or folders; default: seeds/)."""
+
+    def action() -> None:
+        from .harvest import run
+
+        config = ctx.config()
+        if out_file is not None:
+            guard_harvest_output(out_file, config)
+        result = run(config, paths, profile_id, fmt, use_cache=not no_cache)
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+        if out_file is None:
+            click.echo(result.output, nl=False)
+        else:
+            write_new_file(out_file, result.output)
+        click.echo(f"harvested {result.articles} articles ({result.from_cache} from cache): "
+                   f"{result.candidates} candidates", err=True)
+
+    _run(ctx, action)
+
+
+def guard_harvest_output(path: Path, config: Config) -> None:
+    """Refuse to write harvest output over a curated file."""
+    from .errors import UsageError
+    from .sources import inside
+
+    target = path.resolve()
+    curated = (config.seeds, config.profiles, config.templates)
+    if target == config.actors.resolve() or target == (config.project / "config.yaml").resolve() or any(
+            inside(folder, target) for folder in curated):
+        raise UsageError(f"refusing to write harvest output to {path}: it is a curated file or folder; "
+                         "choose another --out")
+
+
+def write_new_file(path: Path, content: str) -> None:
+    """Write ``content`` to ``path`` atomically (a temporary file renamed into place)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(content)
+    os.replace(temporary, path)

@@ -6,10 +6,14 @@ A claim that rests on one outlet, or only on sources graded D to F, is flagged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from .actors import Registry
+from .extraction import QuoteRecord
+from .profiles import Profile
 from .sources import Source
 from .text import fold, long_date
 
@@ -117,3 +121,39 @@ def source_summary(cited: list[Source], quotes: list[Corroboration], facts: list
     if missing:
         parts.append(f"Missing: {'; '.join(missing)}.")
     return " ".join(parts)
+
+
+def topic_terms(topic_keywords: tuple[str, ...], places: tuple[str, ...], actor_names: list[str]) -> list[str]:
+    """The lowercase terms that say a text is about a profile's topic."""
+    return sorted({t.casefold() for t in (*topic_keywords, *places, *actor_names) if len(t) > 3})
+
+
+def topic_hits(text: str, terms: list[str]) -> list[str]:
+    """Which topic terms occur in ``text`` (case-insensitive, whole words)."""
+    lowered = fold(text).casefold()
+    return [t for t in terms if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", lowered)]
+
+
+def unused_quotes(profile: Profile, quotes_by_source: dict[str, list[QuoteRecord]], sources: dict[str, Source],
+                  registry: Registry, cited_spans: dict[str, list[tuple[int, int]]]) -> list[QuoteRecord]:
+    """Attributed quotes in the sources that bear on the profile's topic but that it does not cite.
+
+    A quote bears on the topic when its paragraph names one of the topic's keywords or places
+    and its speaker (or the state it speaks for) is one of the topic's actors, or when the
+    paragraph names two of them. Actor names alone do not count: states are named in every
+    article.
+    """
+    terms = topic_terms(profile.topic.keywords, profile.topic.places, [])
+    unused = []
+    for source_id, records in sorted(quotes_by_source.items()):
+        for record in records:
+            if record.speaker is None or record.speaker not in registry:
+                continue
+            spans = cited_spans.get(source_id, [])
+            if any(s < record.end and record.start < e for s, e in spans):
+                continue
+            hits = topic_hits(sources[source_id].paragraph(record.paragraph).text, terms)
+            party = {record.speaker, registry.affiliation_of(record.speaker)}
+            if len(hits) >= 2 or (hits and party & set(profile.topic.actors)):
+                unused.append(record)
+    return unused

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .actors import Registry, load_actors
+from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, UsageError
@@ -37,6 +38,22 @@ class Project:
     profiles: dict[str, Profile]
     briefs: dict[str, VerifiedBrief]
     warnings: tuple[Diagnostic, ...]
+    readings: Readings
+
+    def coverage(self) -> list[Diagnostic]:
+        """One note per relevant attributed quote in the sources that a profile does not use."""
+        notes = []
+        quotes_by_source = {sid: self.readings.quotes(sid) for sid in sorted(self.sources)}
+        for profile_id, brief in sorted(self.briefs.items()):
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for citation in brief.citations():
+                spans.setdefault(citation.source, []).append((citation.start, citation.end))
+            for record in unused_quotes(brief.profile, quotes_by_source, self.sources, self.registry, spans):
+                shown = record.text if len(record.text) <= 90 else record.text[:87] + "…"
+                notes.append(Diagnostic(brief.profile.file, None, "quotes",
+                                        f'not used: "{shown}" ({self.registry[record.speaker].name}, '
+                                        f"{record.source} paragraph {record.paragraph})", "note"))
+        return notes
 
 
 @dataclass(frozen=True)
@@ -58,7 +75,30 @@ def gather(config: Config) -> Project:
     briefs = {pid: verify_profile(profile, sources, collector, registry, readings)
               for pid, profile in sorted(profiles.items())}
     collector.raise_if_errors()
-    return Project(config, sources, registry, profiles, briefs, tuple(collector.warnings))
+    for profile in profiles.values():
+        warn_if_stale(profile, sources, registry, collector)
+    return Project(config, sources, registry, profiles, briefs, tuple(collector.warnings), readings)
+
+
+STALE_MIN_HITS = 2
+
+
+def warn_if_stale(profile: Profile, sources: dict[str, Source], registry: Registry, collector: Collector) -> None:
+    """Warn about articles newer than the brief that match its topic but are not cited."""
+    if not (profile.topic.keywords or profile.topic.places or profile.topic.actors):
+        return
+    names = [n for a in profile.topic.actors if a in registry for n in registry[a].names]
+    terms = topic_terms(profile.topic.keywords, profile.topic.places, names)
+    cited = set(profile.cited_sources())
+    for source in sorted(sources.values(), key=lambda s: s.id):
+        if source.id in cited or source.date is None or source.date <= profile.as_of:
+            continue
+        hits = topic_hits(source.text, terms)
+        if len(hits) >= STALE_MIN_HITS:
+            collector.warning(profile.file, profile.as_of_line, "as_of",
+                              f"source {source.id!r} ({source.date.isoformat()}) is newer than this brief and matches "
+                              f"its topic ({', '.join(hits[:4])}) but is not cited; review it "
+                              f"(make-brief harvest --profile {profile.id})")
 
 
 def select(project: Project, wanted: tuple[str, ...]) -> list[str]:

@@ -89,32 +89,40 @@ def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool 
 
 @main.command("check")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--coverage", is_flag=True, help="List relevant quotes in the sources that profiles do not use.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format of the diagnostics.")
 @click.pass_obj
-def check_command(ctx: Context, strict: bool, fmt: str) -> None:
+def check_command(ctx: Context, strict: bool, coverage: bool, fmt: str) -> None:
     """Validate every curated file and verify every citation; write nothing."""
 
     def action() -> None:
         from .build import gather
 
         summary = ""
+        notes = []
         try:
             project = gather(ctx.config())
         except ContentError as exc:
             diagnostics, failed = list(exc.diagnostics), True
         else:
             diagnostics, failed = list(project.warnings), False
+            notes = project.coverage()
             summary = f"ok: {len(project.briefs)} profiles, every citation verified"
+            if notes and not coverage:
+                summary += f"; {len(notes)} relevant quotes in the sources are not used (--coverage lists them)"
         if strict and diagnostics:
             failed = True
+        if coverage:
+            diagnostics.extend(notes)
         if fmt == "json":
             click.echo(json.dumps({"ok": not failed, "diagnostics": [d.as_dict() for d in diagnostics]}, indent=2))
         else:
             for diagnostic in diagnostics:
                 click.echo(str(diagnostic), err=True)
+            warnings = sum(1 for d in diagnostics if d.level == "warning")
             if not failed:
-                click.echo(summary + (f" ({len(diagnostics)} warnings)" if diagnostics else ""))
+                click.echo(summary + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""))
         sys.exit(1 if failed else 0)
 
     _run(ctx, action)

@@ -204,6 +204,7 @@ class Profile:
     indicators: tuple[str, ...]
     sourcing: str | None
     topic: Topic
+    as_of_line: int | None = None
 
     def cited_sources(self) -> list[str]:
         """Ids of every source the profile cites, in order of first citation."""
@@ -377,7 +378,7 @@ def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dic
         edition=edition, marking=marking, summary=summary, key_judgments=tuple(judgments),
         background=background, positions=tuple(positions), quotes=tuple(quotes), facts=tuple(facts),
         timeline=tuple(sorted(timeline, key=lambda e: e.date.sort_key)), outlook=outlook,
-        indicators=indicators, sourcing=sourcing, topic=topic,
+        indicators=indicators, sourcing=sourcing, topic=topic, as_of_line=root.line("as_of"),
     )
 
 

@@ -34,7 +34,8 @@ def test_version(run) -> None:
 def test_check_passes_on_the_shipped_project_and_writes_nothing(run, project: Path) -> None:
     result = run("check")
     assert result.exit_code == 0
-    assert result.stdout == "ok: 5 profiles, every citation verified\n"
+    assert result.stdout.startswith("ok: 5 profiles, every citation verified; ")
+    assert result.stdout.endswith(" relevant quotes in the sources are not used (--coverage lists them)\n")
     assert not (project / "out").exists()
 
 
@@ -82,3 +83,43 @@ def test_a_missing_config_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == ("error: no config.yaml here or in any parent folder; run make-brief in a project "
                              "folder or pass --config PATH\n")
+
+
+NEWER_ARTICLE = """Savchenko verdict upheld
+By bne IntelliNews April 20, 2016
+A Russian appeals court upheld the sentence of Nadiya Savchenko, the Ukrainian pilot, on April 19.
+"The verdict stands," a Russian court said, rejecting calls for a prisoner exchange.
+"""
+
+
+def add_newer_article(project: Path) -> None:
+    (project / "seeds" / "005_newer.txt").write_text(NEWER_ARTICLE, encoding="utf-8")
+    manifest = project / "seeds" / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + (
+        "\n  - id: bne-2016-04-20-verdict-upheld\n    file: 005_newer.txt\n    outlet_type: Business news\n"
+        "    reliability: B\n    date_basis: dateline\n"), encoding="utf-8")
+
+
+def test_check_warns_about_a_newer_article_on_the_topic_and_strict_makes_it_fatal(run, project: Path) -> None:
+    add_newer_article(project)
+    result = run("check")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "profiles/savchenko-case.yaml:3: warning: as_of: source 'bne-2016-04-20-verdict-upheld' (2016-04-20) is "
+        "newer than this brief and matches its topic (nadiya savchenko, pilot, prisoner exchange, savchenko) "
+        "but is not cited; review it (make-brief harvest --profile savchenko-case)\n")
+    assert result.stdout.endswith("(1 warning)\n")
+    strict = run("check", "--strict", "--format", "json")
+    assert strict.exit_code == 1
+    payload = json.loads(strict.stdout)
+    assert payload["ok"] is False
+    assert [(d["file"], d["line"], d["key"], d["level"]) for d in payload["diagnostics"]] == [
+        ("profiles/savchenko-case.yaml", 3, "as_of", "warning")]
+
+
+def test_check_coverage_lists_relevant_quotes_a_profile_does_not_use(run, project: Path) -> None:
+    add_newer_article(project)
+    result = run("check", "--coverage")
+    assert result.exit_code == 0
+    assert ('profiles/savchenko-case.yaml: note: quotes: not used: "The verdict stands" '
+            "(Russian court, bne-2016-04-20-verdict-upheld paragraph 2)") in result.stderr.splitlines()

@@ -67,9 +67,11 @@ class BuildResult:
 def gather(config: Config) -> Project:
     """Load sources, actors and profiles and verify every citation; raise on any error."""
     collector = Collector()
-    sources = load_sources(config.seeds, config.project, collector)
+    unavailable: set[str] = set()
+    sources = load_sources(config.seeds, config.project, collector, unavailable)
     registry = load_actors(config.actors, display_path(config.actors, config.project), collector)
-    profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector)
+    profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector,
+                             frozenset(unavailable))
     collector.raise_if_errors()
     readings = Readings(sources, registry)
     briefs = {pid: verify_profile(profile, sources, collector, registry, readings)

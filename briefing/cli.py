@@ -14,7 +14,9 @@ import click
 
 from . import __version__
 from .config import Config, find_config, load_config
-from .errors import BriefingError, ContentError
+from .errors import BriefingError, ContentError, UsageError
+from .scaffold import write_atomically
+from .sources import inside
 
 
 class Context:
@@ -136,9 +138,10 @@ def check_command(ctx: Context, strict: bool, coverage: bool, fmt: str) -> None:
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Write to this file instead of standard output (never a curated file).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the extraction cache.")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
 @click.pass_obj
 def harvest_command(ctx: Context, paths: tuple[Path, ...], profile_id: str | None, fmt: str,
-                    out_file: Path | None, no_cache: bool) -> None:
+                    out_file: Path | None, no_cache: bool, force: bool) -> None:
     """Propose quotes, facts and dated events from PATHS (files or folders; default: seeds/)."""
 
     def action() -> None:
@@ -146,40 +149,48 @@ def harvest_command(ctx: Context, paths: tuple[Path, ...], profile_id: str | Non
 
         config = ctx.config()
         if out_file is not None:
-            guard_harvest_output(out_file, config)
+            guard_harvest_output(out_file, config, force)
         result = run(config, paths, profile_id, fmt, use_cache=not no_cache)
         for problem in result.problems:
             click.echo(str(problem), err=True)
         if out_file is None:
             click.echo(result.output, nl=False)
         else:
-            write_new_file(out_file, result.output)
+            write_atomically(out_file, result.output)
         click.echo(f"harvested {result.articles} articles ({result.from_cache} from cache): "
                    f"{result.candidates} candidates", err=True)
 
     _run(ctx, action)
 
 
-def guard_harvest_output(path: Path, config: Config) -> None:
-    """Refuse to write harvest output over a curated file."""
-    from .errors import UsageError
-    from .sources import inside
-
+def guard_harvest_output(path: Path, config: Config, force: bool) -> None:
+    """Refuse to write harvest output over a curated file, or over any file without --force."""
     target = path.resolve()
     curated = (config.seeds, config.profiles, config.templates)
     if target == config.actors.resolve() or target == (config.project / "config.yaml").resolve() or any(
             inside(folder, target) for folder in curated):
         raise UsageError(f"refusing to write harvest output to {path}: it is a curated file or folder; "
                          "choose another --out")
+    if target.exists() and not force:
+        raise UsageError(f"{path} already exists; pass --force to replace it")
 
 
-def write_new_file(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` atomically (a temporary file renamed into place)."""
-    import os
-    import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(content)
-    os.replace(temporary, path)
+@main.command("new")
+@click.argument("profile_id")
+@click.option("--title", help="The brief's title (default: from the id).")
+@click.option("--force", is_flag=True, help="Replace the profile if it exists.")
+@click.pass_obj
+def new_command(ctx: Context, profile_id: str, title: str | None, force: bool) -> None:
+    """Scaffold a new profile, profiles/PROFILE_ID.yaml, to fill in."""
+
+    def action() -> None:
+        import datetime as dt
+
+        from .scaffold import new_profile
+
+        config = ctx.config()
+        path = new_profile(config, profile_id, title, force, dt.date.today())
+        click.echo(f"wrote {path.relative_to(config.project)}")
+
+    _run(ctx, action)

@@ -220,7 +220,8 @@ def profile_paths(profiles_dir: Path) -> list[Path]:
 
 
 def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources: dict[str, Source],
-                  default_marking: str, collector: Collector) -> dict[str, Profile]:
+                  default_marking: str, collector: Collector,
+                  unavailable: frozenset[str] = frozenset()) -> dict[str, Profile]:
     """Read and validate every profile in ``profiles_dir``."""
     profiles: dict[str, Profile] = {}
     paths = profile_paths(profiles_dir)
@@ -238,15 +239,20 @@ def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources
         document = load_yaml(path, display, collector)
         if document is None:
             continue
-        profile = read_profile(path.stem, Reader(document, (), collector), registry, sources, default_marking)
+        profile = read_profile(path.stem, Reader(document, (), collector), registry, sources, default_marking,
+                               unavailable)
         if profile is not None:
             profiles[profile.id] = profile
     return profiles
 
 
 def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dict[str, Source],
-                 default_marking: str) -> Profile | None:
-    """Validate one profile document; errors go to the reader's collector."""
+                 default_marking: str, unavailable: frozenset[str] = frozenset()) -> Profile | None:
+    """Validate one profile document; errors go to the reader's collector.
+
+    References to ``unavailable`` sources (listed but unreadable, already reported) are
+    dropped without a second error.
+    """
     before = len(root.collector.errors)
     title = root.text("title")
     product = root.text("product", required=False) or "Issue brief"
@@ -261,6 +267,8 @@ def read_profile(profile_id: str, root: Reader, registry: Registry, sources: dic
 
     def source_ref(item: Reader) -> str | None:
         source = item.text("source", slug=True)
+        if source in unavailable:
+            return None
         if source is not None and source not in sources:
             item.error("source", f"unknown source {source!r}{suggest(source, list(sources))}")
             return None

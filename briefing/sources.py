@@ -220,8 +220,13 @@ def inside(root: Path, candidate: Path) -> bool:
     return True
 
 
-def load_sources(seeds: Path, project: Path, collector: Collector) -> dict[str, Source]:
-    """Read ``seeds/manifest.yaml`` and every article it lists."""
+def load_sources(seeds: Path, project: Path, collector: Collector,
+                 unavailable: set[str] | None = None) -> dict[str, Source]:
+    """Read ``seeds/manifest.yaml`` and every article it lists.
+
+    Ids of entries that are listed but could not be loaded are added to ``unavailable``, so
+    that later stages do not report every reference to them as a second error.
+    """
     manifest = seeds / "manifest.yaml"
     display = display_path(manifest, project)
     document = load_yaml(manifest, display, collector)
@@ -233,6 +238,8 @@ def load_sources(seeds: Path, project: Path, collector: Collector) -> dict[str, 
     for entry in root.items("sources", required=True):
         source = _read_source(entry, seeds, project, listed, collector)
         if source is None:
+            if unavailable is not None and isinstance(entry.value.get("id"), str):
+                unavailable.add(entry.value["id"])
             continue
         if source.id in sources:
             entry.error("id", f"duplicate source id {source.id!r}")
@@ -302,8 +309,10 @@ def _read_source(entry: Reader, seeds: Path, project: Path, listed: set[str],
 
 
 def display_path(path: Path, project: Path) -> str:
-    """``path`` relative to the project for messages, or as given when outside it."""
-    try:
-        return path.resolve().relative_to(project.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """``path`` relative to the project for messages (as written, not following links), else as given."""
+    for candidate, root in ((path.absolute(), project.absolute()), (path.resolve(), project.resolve())):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)

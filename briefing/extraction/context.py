@@ -15,7 +15,7 @@ from ..sources import Paragraph
 from . import cues
 from .cues import QUOTE_TOKEN
 from .mentions import Names
-from .spans import MarkedSpan, Token, find_marked_spans, sentence_spans, tokens
+from .spans import MarkedSpan, Token, alternation, find_marked_spans, sentence_spans, tokens
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class Sentence:
         return self.owner.tokens_of(self.index)
 
 
-_CUE_SEARCH = re.compile(r"\b(?:" + "|".join(sorted(cues.CUE_WORDS, key=len, reverse=True)) + r"|according)\b",
-                         re.IGNORECASE)
+_CUE_SEARCH = re.compile(r"\b(?:" + alternation([*cues.CUE_WORDS, "according"]) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,7 @@ class Article:
         self._mentions: dict[int, list[tuple[int, int, tuple[str, ...]]]] = {}
         self.acts: list[SpeechAct] = []
         self._act_positions: list[int] = []
+        self._act_sentences: list[int] = []
         self._find_speech_acts()
 
     def tokens_of(self, index: int) -> tuple[Token, ...]:
@@ -145,23 +145,43 @@ class Article:
         return None
 
     def _find_speech_acts(self) -> None:
-        # One pass of the cue pattern over the whole text picks the sentences worth tokenising.
-        with_cues = sorted({s.index for p in self.paragraphs for m in _CUE_SEARCH.finditer(self.text, p.start, p.end)
-                            if (s := self.sentence_at(m.start())) is not None})
-        for index in with_cues:
+        # One pass of the cue pattern over the whole text picks the sentences worth
+        # tokenising and, within them, the only tokens where a cue can start.
+        hits: dict[int, list[int]] = {}
+        for para in self.paragraphs:
+            for match in _CUE_SEARCH.finditer(self.text, para.start, para.end):
+                sentence = self.sentence_at(match.start())
+                if sentence is not None:
+                    hits.setdefault(sentence.index, []).append(match.start())
+        for index in sorted(hits):
             sentence = self.sentences[index]
             toks = sentence.toks
-            for k, tok in enumerate(toks):
+            starts = self._token_index(index)
+            for position in hits[index]:
+                k = starts.get(position)
+                if k is None:
+                    continue  # inside a quotation, or inside a longer word ("co-founded")
                 cue = cues.cue_at(toks, k)
                 if cue is None:
                     continue
                 speaker = cues.explicit_subject(self, toks, k, cue)
                 if speaker is None:
                     continue
+                tok = toks[k]
                 if speaker.resolved_by == "pronoun":
                     speaker = self.resolve_pronoun(speaker, tok.start)
                 self.acts.append(SpeechAct(tok.start, sentence.index, cue.text, speaker))
                 self._act_positions.append(tok.start)
+                self._act_sentences.append(sentence.index)
+
+    def last_act_in(self, sentence: int) -> SpeechAct | None:
+        """The last speech act of a sentence (bisected: acts are kept in sentence order)."""
+        i = bisect.bisect_right(self._act_sentences, sentence) - 1
+        return self.acts[i] if i >= 0 and self._act_sentences[i] == sentence else None
+
+    def _token_index(self, index: int) -> dict[int, int]:
+        """Where each token of a sentence starts: offset -> token index."""
+        return {t.start: k for k, t in enumerate(self.tokens_of(index))}
 
     def resolve_pronoun(self, pronoun: Speaker, position: int) -> Speaker:
         """The nearest earlier speaker a pronoun can refer to, flagged when others intervene.

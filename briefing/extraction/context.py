@@ -81,6 +81,8 @@ class Article:
             local = self._regions_between(para.start, para.end)
             for start, end in sentence_spans(text, para.start, para.end, local):
                 self.sentences.append(Sentence(len(self.sentences), para.number, start, end, self))
+        self.sentence_starts = [s.start for s in self.sentences]
+        self.sentence_ends = [s.end for s in self.sentences]
         self._tokens: dict[int, tuple[Token, ...]] = {}
         self._quote_at: dict[int, dict[int, int]] = {}
         self._mentions: dict[int, list[tuple[int, int, tuple[str, ...]]]] = {}
@@ -132,17 +134,8 @@ class Article:
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence that contains ``offset``."""
-        low, high = 0, len(self.sentences) - 1
-        while low <= high:
-            mid = (low + high) // 2
-            sentence = self.sentences[mid]
-            if offset < sentence.start:
-                high = mid - 1
-            elif offset >= sentence.end:
-                low = mid + 1
-            else:
-                return sentence
-        return None
+        i = bisect.bisect_right(self.sentence_starts, offset) - 1
+        return self.sentences[i] if i >= 0 and offset < self.sentence_ends[i] else None
 
     def _find_speech_acts(self) -> None:
         # One pass of the cue pattern over the whole text picks the sentences worth

@@ -315,3 +315,44 @@ def _branch(node: dict[str, dict]) -> str:
         return ""
     body = options[0] if len(options) == 1 and not ends else "(?:" + "|".join(options) + ")"
     return body + "?" if ends else body
+
+
+class Triggers:
+    """A cheap first pass that says which detailed patterns could match in which sentence.
+
+    Each detailed pattern is given the literal words (matched case-insensitively at the
+    start of a word) or the characters that any of its matches must contain. One scan of
+    the text for all of them, in a prefix-tree pattern, replaces running every detailed
+    pattern over every sentence: ``re`` spends far longer on a pattern with many
+    branches and look-arounds than on one alternation of plain words. A word that starts
+    with a shorter trigger word ("sentenced", "sentence") also fires the shorter word's
+    patterns, so the first pass never misses a sentence the detailed pass would find.
+    """
+
+    def __init__(self, words: dict[str, Iterable[str]], classes: dict[str, Iterable[str]]) -> None:
+        labels = {w.casefold(): frozenset(v) for w, v in words.items()}
+        self._everything = frozenset().union(*labels.values(), *map(frozenset, classes.values()))
+        self._labels: dict[str | None, frozenset[str]] = {
+            word: frozenset().union(*(v for other, v in labels.items() if word.startswith(other)))
+            for word in labels}
+        groups = []
+        for number, (char_class, class_labels) in enumerate(classes.items()):
+            groups.append(f"(?P<c{number}>[{char_class}])")
+            self._labels[f"c{number}"] = frozenset(class_labels)
+        groups.append(r"\b(?:" + alternation(labels) + ")")
+        self._pattern = re.compile("|".join(groups), re.IGNORECASE)
+
+    def scan(self, text: str, starts: Sequence[int], ends: Sequence[int]) -> dict[int, frozenset[str]]:
+        """Labels fired in each span ``[starts[i], ends[i])`` (sorted, disjoint), by span index."""
+        fired: dict[int, frozenset[str]] = {}
+        if not starts:
+            return fired
+        for match in self._pattern.finditer(text, starts[0], ends[-1]):
+            i = bisect.bisect_right(starts, match.start()) - 1
+            if i < 0 or match.start() >= ends[i]:
+                continue  # between sentences: white space or a dropped line
+            key = match.lastgroup or match.group().casefold()
+            # A word whose case-folding re and str disagree on fires everything: safe.
+            found = self._labels.get(key, self._everything)
+            fired[i] = fired[i] | found if i in fired else found
+        return fired

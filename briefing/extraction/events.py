@@ -85,7 +85,7 @@ def extract_events(text: str, paragraphs: Sequence[Paragraph], article_date: dt.
 
         article = Article(text, paragraphs, Names(Registry({})))
     events: list[EventRecord] = []
-    fired = _TRIGGERS.scan(text, article.sentence_starts, article.sentence_ends)
+    fired = _TRIGGERS.scan(article.search_text, article.sentence_starts, article.sentence_ends)
     for index, candidates in sorted(fired.items()):
         sentence = article.sentences[index]
         taken: list[tuple[int, int]] = []

@@ -83,7 +83,7 @@ def extract_facts(text: str, paragraphs: Sequence[Paragraph], source: str = "", 
         article = Article(text, paragraphs, Names(Registry({})))
     kinds = {p.number: p.kind for p in article.paragraphs}
     sentences = article.sentences
-    fired = _TRIGGERS.scan(text, article.sentence_starts, article.sentence_ends)
+    fired = _TRIGGERS.scan(article.search_text, article.sentence_starts, article.sentence_ends)
     facts = []
     for index, candidates in sorted(fired.items()):
         sentence = sentences[index]

@@ -317,6 +317,33 @@ def _branch(node: dict[str, dict]) -> str:
     return body + "?" if ends else body
 
 
+_SEARCH_FOLD = str.maketrans({**{c: '"' for c in DOUBLE}, **{c: "'" for c in SINGLE},
+                               **{c: "-" for c in "‐‑‒–—―"}, "ı": "i", "İ": "i"})
+
+
+def search_text(text: str) -> tuple[str, bool]:
+    """``text`` with quotation marks and dashes folded and case folded, character for
+    character, so that offsets into it are offsets into ``text``; and whether that folding
+    is exact (every character case-folds to one character).
+
+    Scans for words run over this copy without IGNORECASE, which is much slower in
+    ``re``. The dotless ı and dotted İ are folded to i because IGNORECASE treats them
+    as i. A character whose case-folding is longer than itself (ß, ligatures) is
+    lower-cased alone if that keeps one character, else kept: rare, and only then does
+    this cost a Python step per character.
+    """
+    folded = text.translate(_SEARCH_FOLD).casefold()
+    if len(folded) == len(text):
+        return folded, True
+    return "".join(f if len(f := c.casefold()) == 1 else c.lower() if len(c.lower()) == 1 else c
+                   for c in text.translate(_SEARCH_FOLD)), False
+
+
+def search_word(word: str) -> str:
+    """A word folded as ``search_text`` folds the article, to look for it there."""
+    return word.translate(_SEARCH_FOLD).casefold()
+
+
 class Triggers:
     """A cheap first pass that says which detailed patterns could match in which sentence.
 
@@ -330,7 +357,7 @@ class Triggers:
     """
 
     def __init__(self, words: dict[str, Iterable[str]], classes: dict[str, Iterable[str]]) -> None:
-        labels = {w.casefold(): frozenset(v) for w, v in words.items()}
+        labels = {search_word(w): frozenset(v) for w, v in words.items()}
         self._everything = frozenset().union(*labels.values(), *map(frozenset, classes.values()))
         self._labels: dict[str | None, frozenset[str]] = {
             word: frozenset().union(*(v for other, v in labels.items() if word.startswith(other)))
@@ -340,10 +367,15 @@ class Triggers:
             groups.append(f"(?P<c{number}>[{char_class}])")
             self._labels[f"c{number}"] = frozenset(class_labels)
         groups.append(r"\b(?:" + alternation(labels) + ")")
-        self._pattern = re.compile("|".join(groups), re.IGNORECASE)
+        self._pattern = re.compile("|".join(groups))
 
-    def scan(self, text: str, starts: Sequence[int], ends: Sequence[int]) -> dict[int, frozenset[str]]:
-        """Labels fired in each span ``[starts[i], ends[i])`` (sorted, disjoint), by span index."""
+    def scan(self, folded: str, starts: Sequence[int], ends: Sequence[int]) -> dict[int, frozenset[str]]:
+        """Labels fired in each span ``[starts[i], ends[i])`` (sorted, disjoint), by span index.
+
+        ``folded`` is the article's ``search_text``: matching case-folded text against
+        lower-case words is about three times faster in ``re`` than IGNORECASE.
+        """
+        text = folded
         fired: dict[int, frozenset[str]] = {}
         if not starts:
             return fired
@@ -351,8 +383,7 @@ class Triggers:
             i = bisect.bisect_right(starts, match.start()) - 1
             if i < 0 or match.start() >= ends[i]:
                 continue  # between sentences: white space or a dropped line
-            key = match.lastgroup or match.group().casefold()
-            # A word whose case-folding re and str disagree on fires everything: safe.
+            key = match.lastgroup or match.group()
             found = self._labels.get(key, self._everything)
             fired[i] = fired[i] | found if i in fired else found
         return fired

@@ -6,7 +6,7 @@ text is split and tokenised once however many records are drawn from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 import bisect
 import re
 from dataclasses import dataclass, field, replace
@@ -70,6 +70,7 @@ class Article:
         self.search_text, self._exact_fold = search_text(text)
         self.names = names
         self.paragraphs = tuple(paragraphs)
+        self._paragraph_numbers = [p.number for p in self.paragraphs]
         self.spans = merge_split_quotes(text, find_marked_spans(text, self.paragraphs))
         self.region_owner: dict[int, int] = {}
         for index, span in enumerate(self.spans):
@@ -184,6 +185,16 @@ class Article:
                 self._act_positions.append(tok.start)
                 self._act_sentences.append(sentence.index)
 
+    def acts_from(self, position: int) -> Iterator[SpeechAct]:
+        """Speech acts whose cue is at or after ``position``, in order (no copy of the list)."""
+        for i in range(bisect.bisect_left(self._act_positions, position), len(self.acts)):
+            yield self.acts[i]
+
+    def paragraph_start(self, number: int) -> int:
+        """Where the first paragraph numbered ``number`` or more starts (0 if none)."""
+        i = bisect.bisect_left(self._paragraph_numbers, number)
+        return self.paragraphs[i].start if i < len(self.paragraphs) else 0
+
     def last_act_in(self, sentence: int) -> SpeechAct | None:
         """The last speech act of a sentence (bisected: acts are kept in sentence order)."""
         i = bisect.bisect_right(self._act_sentences, sentence) - 1
@@ -204,7 +215,7 @@ class Article:
         want_person = word in ("he", "she")
         here = self.sentence_at(position)
         first_para = here.paragraph - 8 if here else 0
-        floor = next((p.start for p in self.paragraphs if p.number >= first_para), 0)
+        floor = self.paragraph_start(first_para)
         best: tuple[int, Speaker, int] | None = None
         floor = max(floor, position - 5000)  # a pronoun looks back a few paragraphs, not a book
         earlier = bisect.bisect_left(self._act_positions, position)

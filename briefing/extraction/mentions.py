@@ -104,6 +104,15 @@ class Names:
         self._heads = re.compile("|".join(branches)) if branches else None
         self._words: dict[str, frozenset[str]] = {}
 
+    def words_of(self, actor_id: str) -> frozenset[str]:
+        """The words of an actor's names and role, case-folded, without "'s" (cached)."""
+        words = self._words.get(actor_id)
+        if words is None:
+            actor = self.registry.actors[actor_id]
+            words = self._words[actor_id] = frozenset(
+                " ".join([*actor.names, actor.role or ""]).casefold().replace("'s", "").split())
+        return words
+
     def kind(self, actor_id: str) -> str:
         return self.registry.actors[actor_id].kind
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from briefing.actors import Registry, load_actors  # noqa: E402
 from briefing.errors import Collector  # noqa: E402
-from briefing.extraction import attribute_span, extract_events, extract_facts, extract_quotes  # noqa: E402
+from briefing.extraction import attribute_span, extract_events, extract_facts, extract_quotes, harvest  # noqa: E402
 from briefing.sources import parse_article  # noqa: E402
 
 import scoring  # noqa: E402
@@ -229,3 +230,29 @@ def test_undated_article_keeps_relative_dates_unresolved() -> None:
     assert [(e.phrase, e.resolved) for e in events[:2]] == [("on Tuesday", None), ("last week", None)]
     assert all("unresolved" in e.flags for e in events[:2])
     assert events[2].resolved is not None and events[2].resolved.iso == "2014-03"
+
+
+# --- speed ---------------------------------------------------------------------------------
+
+_RUN_ON = ('"We will not accept these terms," Foreign Minister Sergei Lavrov said on Tuesday. "We will see," '
+           'he added. Kerry told Lavrov that the deal was “a good thing”, and 40 people were affected. '
+           "According to Kerry, the plan is 'useful'. Trade fell by 12% to $30bn in late February. "
+           'The ministry, which has criticised the "so-called" reforms, said last week it would respond. '
+           "Lavrov's ministry said the talks in Geneva ended without agreement after 9 hours. ")
+
+
+def _harvest_seconds(registry: Registry, size: int) -> tuple[float, int]:
+    text = "Headline\n\n" + _RUN_ON * (size // len(_RUN_ON))
+    started = time.perf_counter()
+    result = harvest(text, parse_article(text).paragraphs, registry, "long", dt.date(2016, 3, 24))
+    return time.perf_counter() - started, len(result.quotes)
+
+
+def test_a_long_single_paragraph_article_harvests_in_linear_time(registry: Registry) -> None:
+    # One paragraph full of quote marks is the worst case for every look-back (antecedents,
+    # pronouns, split quotes): doubling it must not much more than double the time.
+    _harvest_seconds(registry, 20_000)  # warm up: compile patterns, build the alias index
+    small, small_quotes = min(_harvest_seconds(registry, 100_000) for _ in range(2))
+    large, large_quotes = _harvest_seconds(registry, 200_000)
+    assert large_quotes == 2 * small_quotes > 0
+    assert large < 3 * small, (small, large)

@@ -6,7 +6,7 @@ text is split and tokenised once however many records are drawn from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 import bisect
 import re
 from dataclasses import dataclass, field, replace
@@ -15,7 +15,7 @@ from ..sources import Paragraph
 from . import cues
 from .cues import QUOTE_TOKEN
 from .mentions import Names
-from .spans import MarkedSpan, Token, find_marked_spans, sentence_spans, tokens
+from .spans import MarkedSpan, Token, alternation, find_marked_spans, search_text, sentence_spans, tokens
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class Sentence:
         return self.owner.tokens_of(self.index)
 
 
-_CUE_SEARCH = re.compile(r"\b(?:" + "|".join(sorted(cues.CUE_WORDS, key=len, reverse=True)) + r"|according)\b",
-                         re.IGNORECASE)
+# Run over the article's case-folded search_text: plain matching is far faster than IGNORECASE.
+_CUE_SEARCH = re.compile(r"\b(?:" + alternation([*cues.CUE_WORDS, "according"]) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,10 @@ class Article:
 
     def __init__(self, text: str, paragraphs: Sequence[Paragraph], names: Names) -> None:
         self.text = text
+        self.search_text, self._exact_fold = search_text(text)
         self.names = names
         self.paragraphs = tuple(paragraphs)
+        self._paragraph_numbers = [p.number for p in self.paragraphs]
         self.spans = merge_split_quotes(text, find_marked_spans(text, self.paragraphs))
         self.region_owner: dict[int, int] = {}
         for index, span in enumerate(self.spans):
@@ -82,11 +84,15 @@ class Article:
             local = self._regions_between(para.start, para.end)
             for start, end in sentence_spans(text, para.start, para.end, local):
                 self.sentences.append(Sentence(len(self.sentences), para.number, start, end, self))
+        self.sentence_starts = [s.start for s in self.sentences]
+        self.sentence_ends = [s.end for s in self.sentences]
         self._tokens: dict[int, tuple[Token, ...]] = {}
         self._quote_at: dict[int, dict[int, int]] = {}
-        self._mentions: dict[int, list[tuple[int, int, tuple[str, ...]]]] = {}
+        self._mentions: list[tuple[int, int, tuple[str, ...]]] | None = None
+        self._mention_starts: list[int] = []
         self.acts: list[SpeechAct] = []
         self._act_positions: list[int] = []
+        self._act_sentences: list[int] = []
         self._find_speech_acts()
 
     def tokens_of(self, index: int) -> tuple[Token, ...]:
@@ -116,52 +122,87 @@ class Article:
 
     def mentions_between(self, start: int, end: int) -> list[tuple[int, int, tuple[str, ...]]]:
         """Registry mentions (start, end, ids) that begin in ``[start, end)``, in order."""
-        first = self.sentence_at(start)
-        index = first.index if first else 0
-        found = []
-        while index < len(self.sentences) and self.sentences[index].start < end:
-            sentence = self.sentences[index]
-            if sentence.end > start:
-                if index not in self._mentions:
-                    plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
-                    self._mentions[index] = [(plain[a].start, plain[b - 1].end, ids)
-                                             for a, b, ids in self.names.scan(plain)]
-                found.extend(m for m in self._mentions[index] if start <= m[0] < end)
-            index += 1
+        if self._mentions is None:
+            self._mentions = self._find_mentions()
+            self._mention_starts = [m[0] for m in self._mentions]
+        return self._mentions[bisect.bisect_left(self._mention_starts, start):
+                              bisect.bisect_left(self._mention_starts, end)]
+
+    def _find_mentions(self) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Every registry mention in the article, found once: only the sentences where a
+        registry name could start are tokenised, and only at those tokens is it looked up."""
+        # Without an exact folding (ß, ligatures) the search text may hide a name: look everywhere.
+        heads = self.names.head_positions(self.search_text) if self._exact_fold else None
+        found: list[tuple[int, int, tuple[str, ...]]] = []
+        h = 0
+        for sentence in self.sentences:
+            candidates: set[int] | None = None
+            if heads is not None:
+                while h < len(heads) and heads[h] < sentence.start:
+                    h += 1
+                first = h
+                while h < len(heads) and heads[h] < sentence.end:
+                    h += 1
+                if first == h:
+                    continue
+                candidates = set(heads[first:h])
+            plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
+            found.extend((plain[a].start, plain[b - 1].end, ids) for a, b, ids in self.names.scan(plain, candidates))
         return found
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence that contains ``offset``."""
-        low, high = 0, len(self.sentences) - 1
-        while low <= high:
-            mid = (low + high) // 2
-            sentence = self.sentences[mid]
-            if offset < sentence.start:
-                high = mid - 1
-            elif offset >= sentence.end:
-                low = mid + 1
-            else:
-                return sentence
-        return None
+        i = bisect.bisect_right(self.sentence_starts, offset) - 1
+        return self.sentences[i] if i >= 0 and offset < self.sentence_ends[i] else None
 
     def _find_speech_acts(self) -> None:
-        # One pass of the cue pattern over the whole text picks the sentences worth tokenising.
-        with_cues = sorted({s.index for p in self.paragraphs for m in _CUE_SEARCH.finditer(self.text, p.start, p.end)
-                            if (s := self.sentence_at(m.start())) is not None})
-        for index in with_cues:
+        # One pass of the cue pattern over the whole text picks the sentences worth
+        # tokenising and, within them, the only tokens where a cue can start.
+        hits: dict[int, list[int]] = {}
+        for para in self.paragraphs:
+            for match in _CUE_SEARCH.finditer(self.search_text, para.start, para.end):
+                sentence = self.sentence_at(match.start())
+                if sentence is not None:
+                    hits.setdefault(sentence.index, []).append(match.start())
+        for index in sorted(hits):
             sentence = self.sentences[index]
             toks = sentence.toks
-            for k, tok in enumerate(toks):
+            starts = self._token_index(index)
+            for position in hits[index]:
+                k = starts.get(position)
+                if k is None:
+                    continue  # inside a quotation, or inside a longer word ("co-founded")
                 cue = cues.cue_at(toks, k)
                 if cue is None:
                     continue
                 speaker = cues.explicit_subject(self, toks, k, cue)
                 if speaker is None:
                     continue
+                tok = toks[k]
                 if speaker.resolved_by == "pronoun":
                     speaker = self.resolve_pronoun(speaker, tok.start)
                 self.acts.append(SpeechAct(tok.start, sentence.index, cue.text, speaker))
                 self._act_positions.append(tok.start)
+                self._act_sentences.append(sentence.index)
+
+    def acts_from(self, position: int) -> Iterator[SpeechAct]:
+        """Speech acts whose cue is at or after ``position``, in order (no copy of the list)."""
+        for i in range(bisect.bisect_left(self._act_positions, position), len(self.acts)):
+            yield self.acts[i]
+
+    def paragraph_start(self, number: int) -> int:
+        """Where the first paragraph numbered ``number`` or more starts (0 if none)."""
+        i = bisect.bisect_left(self._paragraph_numbers, number)
+        return self.paragraphs[i].start if i < len(self.paragraphs) else 0
+
+    def last_act_in(self, sentence: int) -> SpeechAct | None:
+        """The last speech act of a sentence (bisected: acts are kept in sentence order)."""
+        i = bisect.bisect_right(self._act_sentences, sentence) - 1
+        return self.acts[i] if i >= 0 and self._act_sentences[i] == sentence else None
+
+    def _token_index(self, index: int) -> dict[int, int]:
+        """Where each token of a sentence starts: offset -> token index."""
+        return {t.start: k for k, t in enumerate(self.tokens_of(index))}
 
     def resolve_pronoun(self, pronoun: Speaker, position: int) -> Speaker:
         """The nearest earlier speaker a pronoun can refer to, flagged when others intervene.
@@ -174,7 +215,7 @@ class Article:
         want_person = word in ("he", "she")
         here = self.sentence_at(position)
         first_para = here.paragraph - 8 if here else 0
-        floor = next((p.start for p in self.paragraphs if p.number >= first_para), 0)
+        floor = self.paragraph_start(first_para)
         best: tuple[int, Speaker, int] | None = None
         floor = max(floor, position - 5000)  # a pronoun looks back a few paragraphs, not a book
         earlier = bisect.bisect_left(self._act_positions, position)

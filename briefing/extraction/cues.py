@@ -312,13 +312,21 @@ def speaker_from_np(article: Article, np: Sequence[Token], position: int) -> Spe
     return Speaker(res.ids, res.text, res.start, res.end, res.how, res.person or person_words)
 
 
+# How far back, in characters, "the ministry" looks for what it refers to, besides the
+# eight-paragraph limit: a long article in one paragraph must not make every look-up
+# reread everything before it. Eight ordinary paragraphs are well under this.
+LOOKBACK = 20_000
+
+
 def _antecedent(article: Article, head: str, before: int) -> tuple[tuple[str, ...], str] | None:
     """Who "the <head>" refers to: the nearest earlier mention or speaker with that word in
     its name or role; for documents ("the warning"), whoever issued the nearest one."""
     sentence = article.sentence_at(before)
     floor = sentence.paragraph - 8 if sentence else 0
+    window = max(article.paragraph_start(floor), before - LOOKBACK)
     if head in DOCUMENT_NOUNS:
-        for match in reversed(list(re.finditer(rf"\b{re.escape(head)}\b", article.text[:before], re.IGNORECASE))):
+        pattern = re.compile(rf"\b{re.escape(head)}\b", re.IGNORECASE)
+        for match in reversed(list(pattern.finditer(article.text, window, before))):
             where = article.sentence_at(match.start())
             if where is None or where.paragraph < floor:
                 return None
@@ -328,15 +336,12 @@ def _antecedent(article: Article, head: str, before: int) -> tuple[tuple[str, ..
                 return ids, article.text[start:end]
         return None
     best: tuple[int, tuple[str, ...], str] | None = None
-    floor_start = next((p.start for p in article.paragraphs if p.number >= floor), 0)
-    for start, end, ids in article.mentions_between(floor_start, before):
-        actor_words = set()
-        for i in ids:
-            actor = article.names.registry.actors[i]
-            actor_words.update(" ".join([*actor.names, actor.role or ""]).casefold().replace("'s", "").split())
-        if head in actor_words or head in article.text[start:end].casefold():
+    # The nearest mention wins, so read them from the nearest back and stop at the first.
+    for start, end, ids in reversed(article.mentions_between(window, before)):
+        if any(head in article.names.words_of(i) for i in ids) or head in article.text[start:end].casefold():
             best = (start, ids, article.text[start:end])
-    for act in article.acts:
+            break
+    for act in article.acts_from(window):
         if act.speaker.start >= before:
             break
         if head in act.speaker.mention.casefold() and (best is None or act.speaker.start > best[0]):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..profiles import PartialDate
 from ..sources import Paragraph
 from .context import Article
+from .spans import Triggers
 
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8,
@@ -34,6 +35,16 @@ _PATTERNS = [
     ("weekday", re.compile(r"\b(?:(?P<rel>last|next|this|on|by|until|since)\s+)?(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?!\s+(?:January|February|March|April|May|June|July|August|September|October|November|December))")),
     ("relative", re.compile(r"\b(?P<rel>today|yesterday|tomorrow|tonight|(?:earlier |later )?(?:last|this|next|previous|past) (?:week|month|year)|a (?:week|month|year) ago)\b", re.IGNORECASE)),
 ]
+_MONTH_WORDS = "January February March April May June July August September October November December " \
+    "Jan Feb Mar Apr Jun Jul Aug Sep Oct Nov Dec"
+# What each pattern above cannot match without (by its index): a digit, or a word starting
+# with one of these, case aside. A sentence with none of them is not searched.
+_TRIGGERS = Triggers(
+    {**dict.fromkeys(_MONTH_WORDS.split(), [0, 1, 2]),
+     **dict.fromkeys("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(), [4]),
+     **dict.fromkeys("today yesterday tomorrow tonight week month year".split(), [5])},
+    {r"\d": [3]},
+)
 _FUTURE = re.compile(r"\b(will|would|shall|expected|scheduled|due|plans?|planned|set to|to take place|next|upcoming)\b", re.IGNORECASE)
 
 
@@ -74,15 +85,21 @@ def extract_events(text: str, paragraphs: Sequence[Paragraph], article_date: dt.
 
         article = Article(text, paragraphs, Names(Registry({})))
     events: list[EventRecord] = []
-    for sentence in article.sentences:
+    fired = _TRIGGERS.scan(article.search_text, article.sentence_starts, article.sentence_ends)
+    for index, candidates in sorted(fired.items()):
+        sentence = article.sentences[index]
         taken: list[tuple[int, int]] = []
         body = text[sentence.start:sentence.end]
-        future = bool(_FUTURE.search(body))
-        for kind, pattern in _PATTERNS:
+        future: bool | None = None  # looked up only once a date phrase is found
+        for number, (kind, pattern) in enumerate(_PATTERNS):
+            if number not in candidates:
+                continue
             for match in pattern.finditer(text, sentence.start, sentence.end):
                 start, end = match.span()
                 if any(start < e and s < end for s, e in taken):
                     continue
+                if future is None:
+                    future = bool(_FUTURE.search(body))
                 resolved = _resolve(kind, match, article_date, future)
                 if resolved is None:
                     continue

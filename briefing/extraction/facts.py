@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..sources import Paragraph
 from .context import Article
+from .spans import Triggers
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|half|"
@@ -30,6 +31,23 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
                              r"[Pp]rotocol|[Pp]act|[Cc]ease-?fire|[Rr]esolution|[Ff]ormat|[Cc]onvention)\b|\b(?:the|a)\s+[A-Z]\w*\s+Treaty\b|\([A-Z]{2,} Treaty\)")),
     ("meeting", re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|for|on))*\s+(?:[Mm]eeting|[Tt]alks|[Ss]ummit|[Cc]onference|[Ff]orum|[Gg]roup)\b"
                            r"|\b(?:meeting|talks|summit|conference|visit)\s+(?:in|at)\s+[A-Z]\w+")),
+)
+
+_DATE = _REASONS[4][1]
+
+# What each pattern above cannot match without: a digit, a currency sign, or a word
+# starting with one of these (case aside). A sentence with none of them is skipped.
+_TRIGGERS = Triggers(
+    {**dict.fromkeys("killed died dead death wounded injured casualties massacre fatalities".split(), ["casualties"]),
+     **dict.fromkeys("sentence jail prison imprisonment convicted acquitted verdict".split(), ["sentence"]),
+     **dict.fromkeys("January February March April June July August September October November December "
+                     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(), ["date"]),
+     **dict.fromkeys(_NUMBER_WORDS.replace("a third", "third").replace("a quarter", "quarter")
+                     .replace("tripled?", "triple").split("|"), ["number"]),
+     **dict.fromkeys("agreement accord treaty deal protocol pact cease resolution format convention".split(),
+                     ["agreement"]),
+     **dict.fromkeys("meeting talks summit conference forum group visit".split(), ["meeting"])},
+    {r"\d": ["money", "quantity", "date", "number"], "$€£¥₽": ["money"]},
 )
 
 
@@ -64,14 +82,19 @@ def extract_facts(text: str, paragraphs: Sequence[Paragraph], source: str = "", 
 
         article = Article(text, paragraphs, Names(Registry({})))
     kinds = {p.number: p.kind for p in article.paragraphs}
+    sentences = article.sentences
+    fired = _TRIGGERS.scan(article.search_text, article.sentence_starts, article.sentence_ends)
     facts = []
-    for sentence in article.sentences:
+    for index, candidates in sorted(fired.items()):
+        sentence = sentences[index]
         if kinds.get(sentence.paragraph) == "heading":
             continue
         body = text[sentence.start:sentence.end]
         reasons = []
-        date_spans = [m.span() for m in _REASONS[4][1].finditer(body)]
+        date_spans = [m.span() for m in _DATE.finditer(body)] if "date" in candidates else []
         for name, pattern in _REASONS:
+            if name not in candidates:
+                continue  # the first pass found nothing this pattern could match
             for match in pattern.finditer(body):
                 if name == "number" and _inside_date(match.span(), body, date_spans):
                     continue

@@ -6,12 +6,14 @@ length of the article however many aliases the registry has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from ..actors import Registry
+from ..text import _FOLD as FOLD_TABLE
 from ..text import fold
-from .spans import Token, tokens
+from .spans import Token, alternation, search_word, tokens
 
 # Lower-case words that may sit inside a speaker's noun phrase ("a senior State
 # Department official", "Russia's envoy to the United Nations Vitaly Churkin").
@@ -93,6 +95,23 @@ class Names:
                     self.canonical[key] = actor.id
                 self.firsts.add(key[0])
                 self.longest = max(self.longest, len(key))
+        # Names start at a word boundary when their first token starts with a letter; the
+        # rare one that does not is searched for anywhere.
+        words = [search_word(f) for f in self.firsts if re.match(r"\w", f)]
+        others = [search_word(f) for f in self.firsts if not re.match(r"\w", f)]
+        branches = ([r"\b(?:" + alternation(words) + ")"] if words else []) + \
+            (["(?:" + alternation(others) + ")"] if others else [])
+        self._heads = re.compile("|".join(branches)) if branches else None
+        self._words: dict[str, frozenset[str]] = {}
+
+    def words_of(self, actor_id: str) -> frozenset[str]:
+        """The words of an actor's names and role, case-folded, without "'s" (cached)."""
+        words = self._words.get(actor_id)
+        if words is None:
+            actor = self.registry.actors[actor_id]
+            words = self._words[actor_id] = frozenset(
+                " ".join([*actor.names, actor.role or ""]).casefold().replace("'s", "").split())
+        return words
 
     def kind(self, actor_id: str) -> str:
         return self.registry.actors[actor_id].kind
@@ -112,13 +131,21 @@ class Names:
             return (), "none"
         return ids, "name" if self.canonical.get(key) in ids else "alias"
 
-    def scan(self, toks: Sequence[Token]) -> list[tuple[int, int, tuple[str, ...]]]:
-        """Registry mentions in a token list, longest match first: (first, last+1, ids)."""
+    def scan(self, toks: Sequence[Token], starts: Container[int] | None = None) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions in a token list, longest match first: (first, last+1, ids).
+
+        ``starts``, when given, are the only offsets where a name can begin (found by
+        ``head_positions``); other tokens are passed over without being looked at.
+        """
         found = []
         i = 0
         while i < len(toks):
-            # Cheap test first: almost no token starts an alias.
-            head = fold(toks[i].text).casefold()
+            if starts is not None and toks[i].start not in starts:
+                i += 1
+                continue
+            # Cheap test first: almost no token starts an alias. Tokens hold no white
+            # space, so folding is just the character table.
+            head = toks[i].text.translate(FOLD_TABLE).casefold()
             if head not in self.firsts and head.removesuffix("'s") not in self.firsts:
                 i += 1
                 continue
@@ -131,6 +158,21 @@ class Names:
             else:
                 i += 1
         return found
+
+    def head_positions(self, folded: str) -> list[int]:
+        """Every offset of an article's ``search_text`` where a registry name could begin.
+
+        One regular-expression pass instead of a dictionary look-up per token. Matches may
+        overlap, so the search restarts one character after each hit.
+        """
+        if self._heads is None:
+            return []
+        positions = []
+        match = self._heads.search(folded)
+        while match:
+            positions.append(match.start())
+            match = self._heads.search(folded, match.start() + 1)
+        return positions
 
     def resolve(self, np: Sequence[Token], text: str) -> Resolution | None:
         """The speaker a noun phrase names; the longest alias that ends the phrase wins.

@@ -239,9 +239,9 @@ def _inherit(article: Article, sentence, earlier: list[QuoteRecord]) -> Speaker 
             return Speaker((record.speaker,) if record.speaker else (), record.speaker_mention or "",
                            record.speaker_start or 0, record.speaker_end or 0, "context", True,
                            antecedent=record.speaker_mention)
-    for act in reversed(article.acts):
-        if act.sentence == previous.index:
-            sp = act.speaker
-            return Speaker(sp.ids, sp.mention, sp.start, sp.end, "context", sp.person,
-                           sp.ambiguous, sp.antecedent or sp.mention)
+    act = article.last_act_in(previous.index)
+    if act is not None:
+        sp = act.speaker
+        return Speaker(sp.ids, sp.mention, sp.start, sp.end, "context", sp.person,
+                       sp.ambiguous, sp.antecedent or sp.mention)
     return None

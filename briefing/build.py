@@ -19,7 +19,7 @@ from .citations import VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, UsageError
 from .profiles import Profile, load_profiles
-from .rendering import BriefView, brief_view, font_faces, make_environment, render
+from .rendering import BriefView, brief_view, font_faces, make_environment
 from .site import site_pages
 from .sources import Source, display_path, load_sources
 from .yamlfile import suggest

@@ -64,6 +64,7 @@ class Handout:
     indicators: tuple[str, ...]
     omitted: tuple[str, ...]
     full_brief_url: str | None
+    cuts: dict[str, int]  # element key -> ladder step that removes it (marks data-cut in the HTML)
 
 
 def handout_pdf(profile_id: str) -> str:
@@ -109,7 +110,33 @@ def handout(view: BriefView, plan: HandoutPlan, config: Config) -> Handout:
         cut_quotes=cut, show_quotes=len(cut) < len(quoted), events=recent[-plan.events:] if plan.events else (),
         indicators=view.indicators[:plan.indicators], omitted=tuple(omitted),
         full_brief_url=config.site_url + view.page if config.site_url else None,
+        cuts=cut_levels(view, rows) if plan == HandoutPlan() else {},
     )
+
+
+def cut_levels(view: BriefView, rows: tuple[PositionRow, ...]) -> dict[str, int]:
+    """For each element of the fullest handout, the first step of the ladder that removes it.
+
+    The fitting loop reads these marks off the first layout to skip versions that cannot fit.
+    """
+    ladder = plans()
+    recent = len(view.timeline[-HandoutPlan.events:])
+
+    def first(gone) -> int | None:
+        return next((level for level, plan in enumerate(ladder) if gone(plan)), None)
+
+    marks = {
+        **{f"point-{i}": first(lambda p, i=i: p.key_points <= i) for i in range(len(key_points(view)))},
+        **{f"indicator-{i}": first(lambda p, i=i: p.indicators <= i) for i in range(len(view.indicators))},
+        # events keep the latest: the i-th of the recent ones goes once fewer than recent - i remain
+        **{f"event-{i}": first(lambda p, i=i: p.events < recent - i) for i in range(recent)},
+    }
+    for row in rows:
+        marks[f"tail-{row.party.id}"] = first(lambda p: p.short_positions)
+        if row.quote:
+            words = len(row.quote.text.split())
+            marks[f"quote-{row.party.id}"] = first(lambda p, w=words: p.quote_words < w)
+    return {key: level for key, level in marks.items() if level is not None}
 
 
 def plans() -> tuple[HandoutPlan, ...]:
@@ -127,13 +154,13 @@ def handout_job(view: BriefView, config: Config, env: jinja2.Environment, fonts:
     """The handout as a one-page job whose candidates are the ladder's distinct versions."""
     candidates: list[Candidate] = []
     seen: set[tuple[str, ...]] = set()
-    for plan in plans():
+    for level, plan in enumerate(plans()):
         item = handout(view, plan, config)
         if item.omitted in seen:  # this cut removes nothing this profile has
             continue
         seen.add(item.omitted)
         html = render(env, "handout_print.html", item=item, **template_context(config, fonts))
-        candidates.append(Candidate(html, item.omitted))
+        candidates.append(Candidate(html, item.omitted, level))
     metadata = PdfMetadata(title=f"{view.title} (one-page handout)", author=config.organisation,
                            subject=f"One-page handout: {view.title}", keywords=parties([view]),
                            language=config.language, date=view.as_of)

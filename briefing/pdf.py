@@ -37,10 +37,15 @@ class PdfMetadata:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One version of a product's print HTML, and what it leaves out compared with the fullest."""
+    """One version of a product's print HTML, and what it leaves out compared with the fullest.
+
+    ``level`` is the step of the cutting ladder this version stands at: it leaves out every
+    element of the fullest version marked ``data-cut="N"`` with N <= level.
+    """
 
     html: str
     omitted: tuple[str, ...] = ()
+    level: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,17 +144,71 @@ def render_pdf(html: str, base: Path, allowed: tuple[Path, ...], metadata: PdfMe
     return write_document(render_document(html, base, allowed), metadata, variant)
 
 
-def run_job(job: PdfJob) -> PdfOutcome:
-    """Render a job: the first candidate within the page limit, or an error if none fits.
+def overflow_and_cuts(document, max_pages: int) -> tuple[float, dict[int, float]]:
+    """From a layout that ran long: how much height must go, and at most how much each cut frees.
 
-    Candidates are laid out in turn, fullest first, and only the one that fits is written,
-    so a product never spills past its limit and says exactly what it left out.
+    Used height is measured to the bottom of the last line, table or other leaf-level box
+    on each page (block containers that were split are stretched to the page foot). Each
+    element marked ``data-cut`` counts with the height of its boxes, a table cell with its
+    whole row's, which is never less than what removing it gives back; so a skip chosen
+    from these figures never cuts more than the plain step-by-step loop would.
     """
-    for attempt, candidate in enumerate(job.candidates, start=1):
-        document = render_document(candidate.html, job.base, job.allowed)
+    capacity = document.pages[0]._page_box.height * max_pages
+    used = 0.0
+    freed: dict[int, float] = {}
+    for page in document.pages:
+        top = page._page_box.content_box_y()
+        bottom = top
+        root = page._page_box.children[0]  # the html box; the margin boxes follow it
+        stack = [(root, page._page_box)]
+        while stack:
+            box, parent = stack.pop()
+            element = getattr(box, "element", None)
+            level = element.get("data-cut") if element is not None and hasattr(element, "get") else None
+            if level is not None and level.isdigit():
+                measured = parent if type(box).__name__ == "TableCellBox" else box
+                freed[int(level)] = freed.get(int(level), 0.0) + measured.margin_height()
+            if type(box).__name__ in ("PageBox", "BlockBox"):
+                stack.extend((child, box) for child in getattr(box, "children", ()))
+            else:
+                bottom = max(bottom, box.position_y + box.margin_height())
+                if level is None:
+                    stack.extend((child, box) for child in getattr(box, "children", ()))
+        used += bottom - top
+    return used - capacity, freed
+
+
+def first_worth_trying(job: PdfJob, needed: float, freed: dict[int, float]) -> int:
+    """The index of the first candidate whose cuts could free ``needed`` height (all before cannot)."""
+    for index, candidate in enumerate(job.candidates[1:], start=1):
+        if sum(h for level, h in freed.items() if level <= candidate.level) >= needed:
+            return index
+    return len(job.candidates) - 1
+
+
+def run_job(job: PdfJob) -> PdfOutcome:
+    """Render a job: the fullest candidate within the page limit, or an error if none fits.
+
+    The fullest candidate is laid out first. If it runs long, the heights of its marked
+    elements tell which later candidates cannot possibly fit; those are skipped and the rest
+    laid out in turn. Only the one that fits is written, so a product never spills past its
+    limit and says exactly what it left out.
+    """
+    attempt, index = 0, 0
+    while index < len(job.candidates):
+        candidate = job.candidates[index]
+        try:
+            document = render_document(candidate.html, job.base, job.allowed)
+        except RenderError as exc:
+            raise RenderError(f"{job.path}: {exc}") from None
+        attempt += 1
         if job.max_pages is None or len(document.pages) <= job.max_pages:
             data = write_document(document, job.metadata, job.variant)
             return PdfOutcome(job.path, data, len(document.pages), candidate.omitted, candidate.html, attempt)
+        if index == 0:
+            index = first_worth_trying(job, *overflow_and_cuts(document, job.max_pages))
+        else:
+            index += 1
     limit = f"{job.max_pages} page{'s' if job.max_pages != 1 else ''}"
     raise RenderError(f"{job.path}: does not fit on {limit} even after leaving out "
                       f"{', '.join(job.candidates[-1].omitted) or 'nothing'}; shorten the profile's summary "

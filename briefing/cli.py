@@ -66,23 +66,36 @@ def main(click_ctx: click.Context, config_path: Path | None, debug: bool) -> Non
 @click.argument("profiles", nargs=-1)
 @click.option("--html-only", is_flag=True, help="Build the web pages only.")
 @click.option("--pdf-only", is_flag=True, help="Build the PDFs only.")
+@click.option("--handout", is_flag=True, help="Build the one-page handouts only.")
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False),
               help="Output folder (default: out/ from config.yaml).")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=1), default=None,
+              help="Processes that render PDFs in parallel (default: one per core).")
 @click.pass_obj
 def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool = False,
-                  pdf_only: bool = False, out: Path | None = None) -> None:
-    """Verify every citation, then build the site and PDFs for PROFILES (default: all)."""
-    if html_only and pdf_only:
-        raise click.UsageError("--html-only and --pdf-only exclude each other")
+                  pdf_only: bool = False, handout: bool = False, out: Path | None = None,
+                  jobs: int | None = None) -> None:
+    """Verify every citation, then build the site and PDFs for PROFILES (default: all).
+
+    The PDFs are, for each profile, the full brief and a one-page handout, and one briefing
+    book of all of them.
+    """
+    if sum((html_only, pdf_only, handout)) > 1:
+        raise click.UsageError("--html-only, --pdf-only and --handout exclude each other")
 
     def action() -> None:
-        from .build import build
+        from .build import PDF_PRODUCTS, build
 
-        result = build(ctx.config(), wanted=profiles, html=not pdf_only, pdf=not html_only, out=out)
+        products = ("handout",) if handout else PDF_PRODUCTS
+        result = build(ctx.config(), wanted=profiles, html=not (pdf_only or handout), pdf=not html_only,
+                       out=out, products=products, workers=jobs)
         counts = [f"{v.id}: {v.counts['quotes']} quotes, {v.counts['facts']} facts, "
                   f"{v.counts['events']} events from {v.counts['sources']} sources" for v in result.briefs]
         for line in counts:
             click.echo(line)
+        for report in result.pdfs:
+            if report.omitted:
+                click.echo(f"{report.path}: omitted for length: {'; '.join(report.omitted)}")
         click.echo(f"built {len(result.briefs)} briefs ({len(result.files)} files) into {result.out} "
                    f"in {result.seconds:.1f}s")
 

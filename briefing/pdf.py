@@ -1,5 +1,10 @@
 """PDF stage: print HTML rendered by WeasyPrint, reading only files inside allowed folders.
 
+A PDF product is described by a picklable :class:`PdfJob`, so jobs can be rendered in a
+pool of processes; the bytes do not depend on which process renders them or in what order.
+A job carries one or more HTML *candidates*, fullest first: the first one that fits in the
+job's page limit is the one printed (the one-page handout's fitting loop).
+
 WeasyPrint is imported here alone and only when a PDF is rendered, so commands that
 render nothing start fast.
 """
@@ -8,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -26,6 +33,49 @@ class PdfMetadata:
     keywords: tuple[str, ...]
     language: str
     date: dt.date
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One version of a product's print HTML, and what it leaves out compared with the fullest.
+
+    ``level`` is the step of the cutting ladder this version stands at: it leaves out every
+    element of the fullest version marked ``data-cut="N"`` with N <= level.
+    """
+
+    html: str
+    omitted: tuple[str, ...] = ()
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything needed to render one PDF, in a form that can cross a process boundary."""
+
+    path: str  # output path relative to out/
+    candidates: tuple[Candidate, ...]
+    metadata: PdfMetadata
+    variant: str
+    base: Path
+    allowed: tuple[Path, ...]
+    max_pages: int | None = None  # None: any length; otherwise candidates are tried in turn
+
+    @property
+    def weight(self) -> int:
+        """A rough cost, so the pool can start the longest jobs first."""
+        return len(self.candidates[0].html)
+
+
+@dataclass(frozen=True)
+class PdfOutcome:
+    """A rendered PDF: its bytes, its page count and what was left out to make it fit."""
+
+    path: str
+    data: bytes
+    pages: int
+    omitted: tuple[str, ...]
+    html: str  # the candidate that was printed (the benchmark renders it again for comparison)
+    attempts: int
 
 
 def restricted_fetcher(allowed: tuple[Path, ...]):
@@ -55,21 +105,25 @@ def restricted_fetcher(allowed: tuple[Path, ...]):
     return ProjectFetcher(allowed_protocols=("file", "data"), fail_on_errors=True), RefusedURL
 
 
-def render_pdf(html: str, base: Path, allowed: tuple[Path, ...], metadata: PdfMetadata, variant: str) -> bytes:
-    """Render print HTML to PDF bytes, tagged and reproducible."""
+def render_document(html: str, base: Path, allowed: tuple[Path, ...]):
+    """Lay out print HTML into pages (a WeasyPrint Document) through the restricted fetcher."""
     import weasyprint
 
-    # The font subsetter stamps each embedded font with "now" unless this is set; the
-    # brief's own date keeps the bytes identical from one build to the next.
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(metadata.date, dt.time(),
-                                                                  dt.timezone.utc).timestamp()))
     fetcher, refused = restricted_fetcher(allowed)
     try:
-        document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render()
+        return weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render()
     except refused as exc:
         raise RenderError(str(exc)) from None
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RenderError(f"PDF rendering could not read a resource: {exc} ({exc.__cause__})") from None
+
+
+def write_document(document, metadata: PdfMetadata, variant: str) -> bytes:
+    """Stamp the metadata on a laid-out document and write it as tagged, reproducible PDF bytes."""
+    # The font subsetter stamps each embedded font with "now" unless this is set; the
+    # brief's own date keeps the bytes identical from one build to the next.
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(metadata.date, dt.time(),
+                                                                  dt.timezone.utc).timestamp()))
     stamp = f"{metadata.date.isoformat()}T00:00:00Z"
     document.metadata.title = metadata.title
     document.metadata.authors = [metadata.author]
@@ -83,3 +137,105 @@ def render_pdf(html: str, base: Path, allowed: tuple[Path, ...], metadata: PdfMe
     document.write_pdf(output, pdf_variant=variant, pdf_tags=True,
                        pdf_identifier=metadata.title.encode("utf-8")[:32] or b"make-brief")
     return output.getvalue()
+
+
+def render_pdf(html: str, base: Path, allowed: tuple[Path, ...], metadata: PdfMetadata, variant: str) -> bytes:
+    """Render print HTML to PDF bytes, tagged and reproducible."""
+    return write_document(render_document(html, base, allowed), metadata, variant)
+
+
+def overflow_and_cuts(document, max_pages: int) -> tuple[float, dict[int, float]]:
+    """From a layout that ran long: how much height must go, and at most how much each cut frees.
+
+    Used height is measured to the bottom of the last line, table or other leaf-level box
+    on each page (block containers that were split are stretched to the page foot). Each
+    element marked ``data-cut`` counts with the height of its boxes, a table cell with its
+    whole row's, which is never less than what removing it gives back; so a skip chosen
+    from these figures never cuts more than the plain step-by-step loop would.
+    """
+    capacity = document.pages[0]._page_box.height * max_pages
+    used = 0.0
+    freed: dict[int, float] = {}
+    for page in document.pages:
+        top = page._page_box.content_box_y()
+        bottom = top
+        root = page._page_box.children[0]  # the html box; the margin boxes follow it
+        stack = [(root, page._page_box)]
+        while stack:
+            box, parent = stack.pop()
+            element = getattr(box, "element", None)
+            level = element.get("data-cut") if element is not None and hasattr(element, "get") else None
+            if level is not None and level.isdigit():
+                measured = parent if type(box).__name__ == "TableCellBox" else box
+                freed[int(level)] = freed.get(int(level), 0.0) + measured.margin_height()
+            if type(box).__name__ in ("PageBox", "BlockBox"):
+                stack.extend((child, box) for child in getattr(box, "children", ()))
+            else:
+                bottom = max(bottom, box.position_y + box.margin_height())
+                if level is None:
+                    stack.extend((child, box) for child in getattr(box, "children", ()))
+        used += bottom - top
+    return used - capacity, freed
+
+
+def first_worth_trying(job: PdfJob, needed: float, freed: dict[int, float]) -> int:
+    """The index of the first candidate whose cuts could free ``needed`` height (all before cannot)."""
+    for index, candidate in enumerate(job.candidates[1:], start=1):
+        if sum(h for level, h in freed.items() if level <= candidate.level) >= needed:
+            return index
+    return len(job.candidates) - 1
+
+
+def run_job(job: PdfJob) -> PdfOutcome:
+    """Render a job: the fullest candidate within the page limit, or an error if none fits.
+
+    The fullest candidate is laid out first. If it runs long, the heights of its marked
+    elements tell which later candidates cannot possibly fit; those are skipped and the rest
+    laid out in turn. Only the one that fits is written, so a product never spills past its
+    limit and says exactly what it left out.
+    """
+    attempt, index = 0, 0
+    while index < len(job.candidates):
+        candidate = job.candidates[index]
+        try:
+            document = render_document(candidate.html, job.base, job.allowed)
+        except RenderError as exc:
+            raise RenderError(f"{job.path}: {exc}") from None
+        attempt += 1
+        if job.max_pages is None or len(document.pages) <= job.max_pages:
+            data = write_document(document, job.metadata, job.variant)
+            return PdfOutcome(job.path, data, len(document.pages), candidate.omitted, candidate.html, attempt)
+        if index == 0:
+            index = first_worth_trying(job, *overflow_and_cuts(document, job.max_pages))
+        else:
+            index += 1
+    limit = f"{job.max_pages} page{'s' if job.max_pages != 1 else ''}"
+    raise RenderError(f"{job.path}: does not fit on {limit} even after leaving out "
+                      f"{', '.join(job.candidates[-1].omitted) or 'nothing'}; shorten the profile's summary "
+                      f"or positions")
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def render_jobs(jobs: list[PdfJob], workers: int) -> list[PdfOutcome]:
+    """Render every job, in a pool of ``workers`` processes when more than one; results in job order.
+
+    The heaviest jobs start first so that the pool finishes together. Output does not depend
+    on ``workers``: each job is rendered whole by one process from its own inputs.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        return [run_job(job) for job in jobs]
+    import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
+
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {i: pool.submit(run_job, jobs[i]) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]

@@ -25,7 +25,7 @@ from .config import Config
 from .errors import RenderError
 from .profiles import LIKELIHOOD
 from .sources import Source
-from .text import long_date
+from .text import first_sentence, long_date
 
 
 
@@ -100,6 +100,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     )
     env.globals["template_folders"] = tuple(folders)
     env.filters["date_label"] = long_date
+    env.filters["first_sentence"] = first_sentence
     return env
 
 

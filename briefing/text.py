@@ -77,3 +77,11 @@ def long_date(value: dt.date | None) -> str:
     if value is None:
         return "date unknown"
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’']?\s+(?=[A-Z“\"‘])")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of an analyst's summary (the whole text when it is one sentence)."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]

@@ -42,11 +42,12 @@ def _parse(path: Path) -> _Links:
     return parser
 
 
-def test_the_site_has_an_index_five_briefs_five_pdfs_and_five_source_pages(built: BuildResult) -> None:
+def test_the_site_has_an_index_five_briefs_eleven_pdfs_and_five_source_pages(built: BuildResult) -> None:
     out = built.out
     assert (out / "index.html").is_file()
     assert sorted(p.stem for p in (out / "briefs").glob("*.html")) == PROFILES
-    assert sorted(p.stem for p in (out / "pdf").glob("*.pdf")) == PROFILES
+    assert sorted(p.stem for p in (out / "pdf").glob("*.pdf")) == sorted(
+        [*PROFILES, *(f"{p}-handout" for p in PROFILES), "briefing-book"])
     assert len(list((out / "sources").glob("*.html"))) == 5
     assert (out / OUTPUT_MARKER).is_file()
 

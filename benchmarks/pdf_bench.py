@@ -1,0 +1,85 @@
+"""Benchmark: building every PDF product against WeasyPrint alone rendering the same HTML.
+
+Not a test. Run from the project folder::
+
+    .venv/bin/python benchmarks/pdf_bench.py [--repeat 3] [--config config.yaml]
+
+It times, in one run and after one warm-up render:
+
+* ``build 1 process``: ``make-brief build --pdf-only --jobs 1`` in-process (gather and verify
+  every citation, shape the contexts, render every PDF including the handouts' fitting
+  attempts, write ``out/`` atomically);
+* ``build N processes``: the same with one render process per core;
+* ``WeasyPrint alone``: plain ``weasyprint.HTML(string=...).write_pdf(...)``, one process,
+  with the same PDF options, on exactly the HTML files the build printed.
+
+The ratios are build time over WeasyPrint-alone time (lower is better; the target is at most
+1.2 in one process and below 1.0 with every core). Each figure is the best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from briefing.build import build, gather, render_pdfs  # noqa: E402
+from briefing.config import load_config  # noqa: E402
+from briefing.pdf import default_workers  # noqa: E402
+from briefing.rendering import brief_view, make_environment  # noqa: E402
+
+
+def best_of(repeat: int, action) -> float:
+    """The shortest wall-clock time of ``repeat`` calls of ``action``."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    import weasyprint
+
+    config = load_config(args.config.resolve())
+    project = gather(config)
+    views = [brief_view(project.briefs[i], project.sources, project.registry) for i in sorted(project.briefs)]
+    env = make_environment([config.templates])
+    outcomes = render_pdfs(views, config, env, workers=1)  # also the warm-up: fonts, imports, caches
+    printed = [(outcome.path, outcome.html) for outcome in outcomes]
+    base = config.project.as_uri() + "/"
+    workers = default_workers()
+
+    def weasyprint_alone() -> None:
+        for _, html in printed:
+            weasyprint.HTML(string=html, base_url=base).write_pdf(
+                io.BytesIO(), pdf_variant=config.pdf_variant, pdf_tags=True)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out"
+        alone = best_of(args.repeat, weasyprint_alone)
+        one = best_of(args.repeat, lambda: build(config, html=False, out=out, workers=1))
+        many = best_of(args.repeat, lambda: build(config, html=False, out=out, workers=workers))
+
+    attempts = sum(o.attempts for o in outcomes)
+    print(f"{len(views)} profiles, {len(printed)} PDFs "
+          f"({sum(o.pages for o in outcomes)} pages; {attempts} layouts including handout fitting)")
+    print(f"WeasyPrint alone, 1 process:      {alone:6.2f} s")
+    print(f"make-brief build, 1 process:      {one:6.2f} s   ratio {one / alone:.2f}x (target <= 1.20)")
+    print(f"make-brief build, {workers} processes:    {many:6.2f} s   ratio {many / alone:.2f}x (target < 1.00)")
+
+
+if __name__ == "__main__":
+    main()

@@ -80,11 +80,10 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     ids = select(project, wanted)
     views = [brief_view(project.briefs[i], project.sources, project.registry) for i in ids]
     env = make_environment([config.templates])
-    files: dict[str, bytes] = {}
+    # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.
+    files: dict[str, bytes] = render_pdfs(views, config, env) if pdf else {}
     if html:
-        files.update(site_pages(views, project.sources, project.registry, config, env, has_pdf=pdf))
-    if pdf:
-        files.update(render_pdfs(views, config, env))
+        files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files)))
     write_atomically(target, files)
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started)
 

@@ -18,7 +18,8 @@
   function load() {
     if (!engine) {
       engine = import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
-        return pagefind.options({ excerptLength: 24 }).then(function () { return pagefind; });
+        // baseUrl "/": result URLs stay as indexed (root-relative); link() resolves them against the real root.
+        return pagefind.options({ baseUrl: "/", excerptLength: 24 }).then(function () { return pagefind; });
       });
     }
     return engine;

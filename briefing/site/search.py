@@ -57,10 +57,10 @@ def stand_in(doc: SearchDocument, language: str) -> str:
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in (doc.text or "").splitlines() if line.strip())
     return (f'<!DOCTYPE html><html lang="{escape(language)}"><head><title>{escape(doc.title or doc.path)}</title>'
             f'</head><body data-pagefind-body data-pagefind-meta="target:{escape(doc.path)}">'
-            f'<h1 data-pagefind-meta="title">{escape(doc.title or doc.path)}</h1>'
+            f'<p data-pagefind-meta="title" data-pagefind-weight="0.2">{escape(doc.title or doc.path)}</p>'
             f'<span data-pagefind-meta="type" hidden>{escape(doc.kind or "PDF")}</span>'
-            # Half weight: the brief's own page should rank above the PDF made from it.
-            f'<div data-pagefind-weight="0.5">{paragraphs}</div></body></html>')
+            # Low weight: the brief's own page should rank above the PDF made from it.
+            f'<div data-pagefind-weight="0.2">{paragraphs}</div></body></html>')
 
 
 def search_index(documents: list[SearchDocument], language: str) -> dict[str, bytes]:

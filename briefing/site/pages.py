@@ -7,6 +7,7 @@ use ``site_url``, because those must be absolute to mean anything.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,6 +36,10 @@ NAV = (
     (ACTORS, "actors", "People and states"),
     (SEARCH, "search", "Search"),
 )
+
+
+# posixpath.relpath is slow and a large site asks for the same links on page after page.
+_relative = functools.lru_cache(maxsize=1 << 16)(relative)
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ class PageWriter:
         self.pages: list[Page] = []
 
     def link(self, page: Page) -> Callable[[str], str]:
-        return lambda target: relative(page.path, target)
+        return lambda target: _relative(page.path, target)
 
     def page(self, template: str, page: Page, **context: object) -> str:
         """Render ``template`` as ``page``, record it, and return the HTML (the search index reads it)."""

@@ -1,17 +1,21 @@
 # Two entry points, both safe to run on a fresh machine:
 #   make build   set up .venv and build every brief into out/
-#   make test    set up .venv (and the PDF tools the tests use) and run the whole suite
+#   make test    set up .venv, the system tools and the npm checkers, and run the whole suite
+#                (browser tests included: pytest -m "not browser" skips them while iterating)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test setup system-tools clean
+.PHONY: build test setup system-tools node-tools serve clean
 
 build: setup
 	$(BIN)/make-brief build
 
-test: setup system-tools
+test: setup system-tools node-tools
 	$(BIN)/python -m pytest
+
+serve: setup
+	$(BIN)/make-brief serve
 
 setup: $(VENV)/.installed
 
@@ -21,9 +25,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# poppler-utils (pdftotext, pdffonts, pdfinfo) and qpdf check the PDFs in the tests.
+# poppler-utils and qpdf check the PDFs; chromium and java run the browser tests.
 system-tools:
 	@bash scripts/system-tools.sh
 
+# axe-core and the Nu HTML Checker, pinned by package-lock.json. --ignore-scripts: vnu-jar's
+# install script would fetch a Java runtime when none is found; system-tools.sh provides one.
+node-tools: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) out .cache
+	rm -rf $(VENV) out .cache node_modules

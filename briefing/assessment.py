@@ -7,6 +7,7 @@ A claim that rests on one outlet, or only on sources graded D to F, is flagged.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -20,6 +21,7 @@ from .text import fold, long_date
 LOW_RELIABILITY = ("D", "E", "F")
 NEAR_EXACT = 95.0  # partial-ratio score that counts as the same words reported elsewhere
 _MIN_FUZZY_LENGTH = 25  # shorter spans must match exactly: a few words recur by chance
+_DISTINCTIVE_PAIRS = 6  # a near-verbatim report shares at least half of a span's six rarest word pairs
 
 
 @dataclass(frozen=True)
@@ -50,17 +52,73 @@ class Corroboration:
         return None
 
 
+class CorroborationIndex:
+    """Every source's folded paragraphs and an index from word pair to the sources that contain it.
+
+    Built once per set of sources, so checking a claim no longer folds and scans every
+    paragraph of every source: only sources that can carry the span are compared. A source
+    that carries the span verbatim contains every pair of adjacent inner words of it, so
+    the exact test loses nothing. A near-verbatim (95 %) match is looked for only in
+    sources that share at least half of the span's six rarest word pairs: a report in the
+    same words keeps nearly all of them, and the rare ones single it out. A span too short
+    to have such pairs is compared with every source, as before.
+    """
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self.sources = sources
+        self.paragraphs: dict[str, tuple[str, ...]] = {}
+        self.pairs: dict[tuple[str, str], set[str]] = {}
+        for source in sources.values():
+            folded = tuple(fold(p.text) for p in source.paragraphs)
+            self.paragraphs[source.id] = folded
+            pairs = set()
+            for text in folded:
+                words = text.split(" ")
+                pairs.update(zip(words, words[1:]))
+            for pair in pairs:
+                self.pairs.setdefault(pair, set()).add(source.id)
+
+    def candidates(self, wanted: str) -> tuple[set[str], set[str] | None]:
+        """Sources that may carry ``wanted`` verbatim, and near-verbatim (None: all of them)."""
+        inner = wanted.split(" ")[1:-1]  # the first and last words may be cut mid-word
+        pairs = set(zip(inner, inner[1:]))
+        if not pairs:
+            return set(self.sources), None
+        postings = sorted((self.pairs.get(p, set()) for p in pairs), key=len)
+        exact = set.intersection(*postings)
+        if len(wanted) < _MIN_FUZZY_LENGTH:
+            return exact, set()
+        # The rarest pairs tell sources apart; pairs found everywhere would make every source a candidate.
+        rarest = postings[:_DISTINCTIVE_PAIRS]
+        counts = Counter(sid for posting in rarest for sid in posting)
+        needed = (len(rarest) + 1) // 2
+        return exact, {sid for sid, n in counts.items() if n >= needed}
+
+
+_cached: tuple[dict[str, Source], CorroborationIndex] | None = None
+
+
+def corroboration_index(sources: dict[str, Source]) -> CorroborationIndex:
+    """The index for ``sources``, built on first use and kept while the same sources are in use."""
+    global _cached
+    if _cached is None or _cached[0] is not sources:
+        _cached = (sources, CorroborationIndex(sources))
+    return _cached[1]
+
+
 def corroborate(span: str, cited: Source, sources: dict[str, Source]) -> Corroboration:
     """Every source whose text carries ``span`` verbatim (or, for longer spans, near-verbatim)."""
+    index = corroboration_index(sources)
     wanted = fold(span)
+    exact, near = index.candidates(wanted)
+    fuzzy = len(wanted) >= _MIN_FUZZY_LENGTH
+    pool = sources.values() if near is None else [sources[i] for i in sorted(exact | near)]
     carrying = [cited]
-    for source in sources.values():
+    for source in pool:
         if source.id == cited.id:
             continue
-        for paragraph in source.paragraphs:
-            text = fold(paragraph.text)
-            if wanted in text or (len(wanted) >= _MIN_FUZZY_LENGTH
-                                  and fuzz.partial_ratio(wanted, text, score_cutoff=NEAR_EXACT)):
+        for text in index.paragraphs[source.id]:
+            if wanted in text or (fuzzy and fuzz.partial_ratio(wanted, text, score_cutoff=NEAR_EXACT)):
                 carrying.append(source)
                 break
     return Corroboration(tuple(sorted(carrying, key=lambda s: s.id)))

@@ -148,12 +148,11 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     ids = select(project, wanted)
     views = [brief_view(project.briefs[i], project.sources, project.registry) for i in ids]
     env = make_environment([config.templates])
-    files: dict[str, bytes] = {}
-    if html:
-        files.update(site_pages(views, project.sources, project.registry, config, env,
-                                has_pdf=pdf and "brief" in products))
+    # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.
     outcomes = render_pdfs(views, config, env, products, workers) if pdf else []
-    files.update((outcome.path, outcome.data) for outcome in outcomes)
+    files: dict[str, bytes] = {outcome.path: outcome.data for outcome in outcomes}
+    if html:
+        files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files)))
     write_atomically(target, files)
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started,
                        tuple(PdfReport(o.path, o.pages, o.omitted) for o in outcomes))

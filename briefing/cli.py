@@ -207,3 +207,23 @@ def new_command(ctx: Context, profile_id: str, title: str | None, force: bool) -
         click.echo(f"wrote {path.relative_to(config.project)}")
 
     _run(ctx, action)
+
+
+@main.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--html-only", is_flag=True, help="Build the web pages only (faster rebuilds).")
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False),
+              help="Output folder (default: out/ from config.yaml).")
+@click.pass_obj
+def serve_command(ctx: Context, port: int, host: str, html_only: bool, out: Path | None) -> None:
+    """Build, serve the site on localhost, and rebuild and reload the browser on every change."""
+
+    def action() -> None:
+        from .serve import serve
+
+        serve(ctx.config, host=host, port=port, pdf=not html_only, out=out,
+              report=lambda line: click.echo(line, err=True))
+
+    _run(ctx, action)

@@ -7,6 +7,7 @@ space. Everything else must match exactly, because a brief's quotes are verbatim
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 DOUBLE_QUOTES = "\"“”„‟«»"
@@ -23,9 +24,12 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_FOLD)).strip()
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+@functools.lru_cache(maxsize=8192)
+def fold_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     """Fold ``text`` and return, for each folded character, its offset in ``text``.
 
+    Cached: every claim citing a paragraph folds it again, thousands of times in a large
+    project. The offsets are a tuple so no caller can change the cached copy.
     The list has one extra entry, the offset just past the end, so that a folded span
     ``[a, b)`` maps back to ``text[offsets[a]:offsets[b - 1] + 1]``.
     """
@@ -47,7 +51,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
         out.pop()
         offsets.pop()
     offsets.append(len(text))
-    return "".join(out), offsets
+    return "".join(out), tuple(offsets)
 
 
 def find_verbatim(needle: str, haystack: str) -> tuple[int, int] | None:

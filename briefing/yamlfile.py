@@ -59,6 +59,21 @@ class _Rejected:
 REJECTED = _Rejected()
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """Compose with libyaml when PyYAML has it (a large manifest parses many times faster).
+
+    A document libyaml rejects is composed again by the pure-Python loader, so syntax
+    errors read the same whichever is installed.
+    """
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def load_yaml(path: Path, display: str, collector: Collector) -> Document | None:
     """Read and compose ``path``; report problems to ``collector`` and return None on failure."""
     try:
@@ -79,7 +94,7 @@ def load_yaml(path: Path, display: str, collector: Collector) -> Document | None
         collector.error(display, None, None, "file is empty")
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -1,0 +1,94 @@
+"""Site stage: the static website (pages, assets, feed, sitemap, search index) as a map of path to bytes.
+
+``site_pages`` renders every page family in turn (home, briefs, sources, actors, timeline,
+stances, search, 404), then the feed and sitemap from the pages it wrote, then the search
+index from those same pages and the PDFs. Every internal link is relative, so the site
+works under any sub-path and from ``file://``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jinja2
+
+from ..actors import Registry
+from ..config import Config
+from ..rendering import BriefView, font_faces, render
+from ..sources import Source
+from .actor_pages import actor_views, write_actor_pages
+from .feeds import write_feed, write_sitemap
+from .overview import write_stances_page, write_timeline_pages
+from .pages import CSS, FAVICON, HOME, NOT_FOUND, SEARCH, SEARCH_JS, Page, PageWriter, plain
+from .search import SearchDocument, pdf_text, search_index
+from .source_pages import write_source_pages
+
+__all__ = ["site_pages", "handout_pdf"]
+
+
+def handout_pdf(profile_id: str) -> str:
+    """Where the PDF stage puts a brief's one-page handout, when it makes one."""
+    return f"pdf/{profile_id}-handout.pdf"
+
+
+def downloads(view: BriefView, pdfs: Mapping[str, bytes]) -> tuple[tuple[str, str], ...]:
+    """The (label, path) of each PDF this build produced for a brief; none in an HTML-only build."""
+    wanted = (("PDF", view.pdf), ("Handout", handout_pdf(view.id)))
+    return tuple((label, path) for label, path in wanted if path in pdfs)
+
+
+def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Registry, config: Config,
+               env: jinja2.Environment, pdfs: Mapping[str, bytes], *, search: bool = True) -> dict[str, bytes]:
+    """Render every file of the site; keys are paths relative to the site root.
+
+    ``pdfs`` are the PDFs this build writes (path → bytes): pages link only to those, and
+    their text goes into the search index.
+    """
+    actors = actor_views(views, registry)
+    actor_pages = {actor_id: view.page for actor_id, view in actors.items()}
+    files = {view.id: downloads(view, pdfs) for view in views}
+    writer = PageWriter(env, config, actor_pages=actor_pages, downloads=files)
+
+    writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"), briefs=views)
+    for view in views:
+        writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
+                                       og_type="article", search_type="Brief"), brief=view)
+    source_ids = write_source_pages(writer, views, sources)
+    write_actor_pages(writer, actors)
+    write_timeline_pages(writer, views)
+    write_stances_page(writer, views)
+    writer.page("search.html", Page(SEARCH, "Search", f"Search {config.site_title}.", section="search",
+                                    in_sitemap=False),
+                briefs=views, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
+                source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)))
+    writer.page("404.html", Page(NOT_FOUND, "Page not found", "There is no page at this address.",
+                                 in_sitemap=False), briefs=views)
+
+    write_feed(writer, views, config)
+    write_sitemap(writer, config, {view.page: view.as_of for view in views})
+    write_assets(writer, env)
+    if search:
+        writer.files.update(search_index(search_documents(writer, views, pdfs), config.language))
+    return writer.files
+
+
+def write_assets(writer: PageWriter, env: jinja2.Environment) -> None:
+    """The stylesheet, the search script, the favicon and the fonts, all served from the site itself."""
+    faces = font_faces()
+    writer.asset(CSS, render(env, "site.css", fonts=faces))
+    for name, path in (("search.js", SEARCH_JS), ("favicon.svg", FAVICON)):
+        # Read through the loader so a project's own templates/ can replace them too.
+        writer.asset(path, env.loader.get_source(env, name)[0])
+    for face in faces:
+        writer.asset(f"assets/fonts/{face.file_name}", face.path.read_bytes())
+
+
+def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes]) -> list[SearchDocument]:
+    """The pages marked for search, then the text of every PDF titled after its brief."""
+    documents = [SearchDocument(page.path, html=writer.files[page.path].decode("utf-8"))
+                 for page in writer.pages if page.search_type]
+    for view in views:
+        for label, path in downloads(view, pdfs):
+            title = f"{view.title} ({'PDF' if label == 'PDF' else 'handout PDF'})"
+            documents.append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title, kind="PDF"))
+    return documents

@@ -1,0 +1,64 @@
+"""Site stage, cross-brief pages: the timeline of every event and the actor × issue matrix.
+
+The timeline filters by issue without JavaScript: the all-issues page and one page per
+issue share a template, and the filter is a row of ordinary links between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..rendering import BriefView, EventView, stance_matrix
+from ..text import fold
+from .pages import STANCES, TIMELINE, Page, PageWriter
+
+
+def timeline_page(brief_id: str | None) -> str:
+    return TIMELINE if brief_id is None else f"timeline/{brief_id}.html"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event, with every brief whose timeline carries it (same date, same words)."""
+
+    iso: str
+    date: str
+    event: EventView
+    briefs: tuple[tuple[BriefView, str], ...]  # (brief, link target of the event on its page)
+
+
+def timeline_entries(views: list[BriefView], only: str | None = None) -> tuple[TimelineEntry, ...]:
+    """Every event of ``views`` (or of the brief ``only``) in date order, duplicates merged."""
+    grouped: dict[tuple[str, str], list[tuple[BriefView, EventView, str]]] = {}
+    for view in views:
+        if only is not None and view.id != only:
+            continue
+        for number, event in enumerate(view.timeline, 1):
+            # Anchors follow brief.html, which numbers timeline items e-1, e-2, ...
+            grouped.setdefault((event.iso, fold(event.event)), []).append((view, event, f"{view.page}#e-{number}"))
+    entries = []
+    for (iso, _), items in sorted(grouped.items()):
+        first = items[0][1]
+        entries.append(TimelineEntry(iso, first.date, first, tuple((v, target) for v, _, target in items)))
+    return tuple(entries)
+
+
+def write_timeline_pages(writer: PageWriter, views: list[BriefView]) -> None:
+    """The all-issues timeline and one filtered page per issue."""
+    filters = [(None, "All issues", TIMELINE), *((v.id, v.title, timeline_page(v.id)) for v in views)]
+    for brief_id, label, path in filters:
+        entries = timeline_entries(views, brief_id)
+        title = "Timeline" if brief_id is None else f"Timeline: {label}"
+        description = (f"{len(entries)} dated events from the sources of "
+                       + ("every brief, in date order." if brief_id is None else f"the brief {label}."))
+        writer.page("timeline.html", Page(path, title, description, section="timeline"),
+                    entries=entries, filters=filters, current=path, briefs=views)
+
+
+def write_stances_page(writer: PageWriter, views: list[BriefView]) -> None:
+    """Where the parties stand: one row per party, one column per issue."""
+    rows = stance_matrix(views)
+    writer.page("stances.html", Page(STANCES, "Where the parties stand",
+                                     f"The stated positions of {len(rows)} parties on {len(views)} issues.",
+                                     section="stances"),
+                rows=rows, briefs=views)

@@ -1,0 +1,88 @@
+"""Site stage, search: a Pagefind index of the briefs, sources, actors and the text of the PDFs.
+
+The pages to index and a stand-in page per PDF (its extracted text, pointing at the PDF)
+are written to a private temporary folder, and the Pagefind binary from the
+``pagefind[bin]`` package indexes that folder in one run; the index comes back as files,
+so nothing reaches ``out/`` before the whole build has succeeded. (Pagefind's Python API
+answers one request per 100 ms, too slow for a thousand pages; the binary takes well under
+a second.) Pagefind's ready-made result widgets are left out: the site has a small search
+script of its own, styled like the rest and allowed by a strict Content-Security-Policy.
+Pagefind's output is the same for the same input, so builds stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import escape
+
+from ..errors import RenderError
+
+SEARCH_FOLDER = "pagefind"
+# Pagefind's ready-made interfaces and highlighter: the site does not load them.
+_UNUSED = re.compile(r"^pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)$")
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """A page or PDF to index: a page's own HTML, or a PDF's text with its title."""
+
+    path: str  # relative to the site root
+    html: str | None = None
+    text: str | None = None
+    title: str | None = None
+    kind: str | None = None  # shown beside the result, e.g. "PDF"
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, page by page, so its words can be found by search.
+
+    PDFium reads a brief's PDF in a few milliseconds; pure-Python readers take a second.
+    """
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+
+
+def stand_in(doc: SearchDocument, language: str) -> str:
+    """An HTML page carrying a PDF's text; its ``target`` meta sends the result to the PDF itself."""
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in (doc.text or "").splitlines() if line.strip())
+    return (f'<!DOCTYPE html><html lang="{escape(language)}"><head><title>{escape(doc.title or doc.path)}</title>'
+            f'</head><body data-pagefind-body data-pagefind-meta="target:{escape(doc.path)}">'
+            f'<p data-pagefind-meta="title" data-pagefind-weight="0.2">{escape(doc.title or doc.path)}</p>'
+            f'<span data-pagefind-meta="type" hidden>{escape(doc.kind or "PDF")}</span>'
+            # Low weight: the brief's own page should rank above the PDF made from it.
+            f'<div data-pagefind-weight="0.2">{paragraphs}</div></body></html>')
+
+
+def search_index(documents: list[SearchDocument], language: str) -> dict[str, bytes]:
+    """Index ``documents`` with Pagefind; returns the index files keyed by site path."""
+    from pagefind.service import get_executable
+
+    binary = get_executable()
+    if binary is None:
+        raise RenderError("search index: the Pagefind binary is missing; reinstall make-brief (pagefind[bin])")
+    primary = language.split("-")[0]
+    with tempfile.TemporaryDirectory(prefix="make-brief-search-") as folder:
+        site, bundle = Path(folder) / "site", Path(folder) / "bundle"
+        for doc in documents:
+            # A PDF's stand-in page lives beside it, so its URL names the PDF it stands for.
+            path = site / (doc.path if doc.html is not None else f"{doc.path}.html")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(doc.html if doc.html is not None else stand_in(doc, language), encoding="utf-8")
+        run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(bundle),
+                              "--force-language", primary, "--keep-index-url", "--silent"],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            detail = (run.stderr or run.stdout).strip().splitlines()
+            raise RenderError(f"search index: Pagefind failed: {detail[-1] if detail else run.returncode}")
+        return {f"{SEARCH_FOLDER}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
+                for p in sorted(bundle.rglob("*")) if p.is_file() and not _UNUSED.match(p.name)}

@@ -1,0 +1,118 @@
+"""The website around the briefs: page families, links to PDFs, feed, sitemap, metadata, portability."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from briefing.build import BuildResult, gather
+from briefing.config import Config
+from briefing.rendering import brief_view, make_environment
+from briefing.site import handout_pdf, site_pages
+from briefing.site.actor_pages import actor_views
+from briefing.site.overview import timeline_entries
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_every_page_family_is_built(built: BuildResult) -> None:
+    out = built.out
+    for page in ("index.html", "stances.html", "timeline.html", "actors.html", "search.html", "404.html",
+                 "feed.xml", "sitemap.xml", "robots.txt", "assets/favicon.svg", "assets/search.js",
+                 "pagefind/pagefind.js", "pagefind/pagefind-entry.json"):
+        assert (out / page).is_file(), page
+    assert sorted(p.stem for p in (out / "timeline").glob("*.html")) == sorted(p.stem for p in (out / "briefs").glob("*.html"))
+    assert (out / "actors" / "john-kerry.html").is_file()
+    assert not list((out / "pagefind").glob("pagefind-*ui*")), "Pagefind's own widgets are not shipped"
+
+
+def test_pages_carry_lang_canonical_open_graph_favicon_and_a_strict_policy(built: BuildResult) -> None:
+    page = (built.out / "briefs" / "sanctions.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert '<link rel="canonical" href="https://example.org/briefs/briefs/sanctions.html">' in page
+    assert '<meta property="og:type" content="article">' in page
+    assert '<meta property="og:title" content="Russia: Western sanctions over Crimea and Ukraine">' in page
+    assert '<link rel="icon" href="../assets/favicon.svg" type="image/svg+xml">' in page
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy and "unsafe-inline" not in policy
+
+
+def test_no_page_loads_anything_from_elsewhere_or_runs_inline_code(built: BuildResult) -> None:
+    for path in built.out.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert not re.search(r'<(script|img|link)[^>]+(src|href)="(https?:)?//(?!example\.org)', html), path
+        assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), f"{path}: inline script"
+        assert not re.search(r"<style|\sstyle=", html), f"{path}: inline style"
+        assert not re.search(r'\s(href|src)="/', html), f"{path}: root-relative link"
+
+
+def test_the_feed_has_one_entry_per_brief_edition_with_absolute_links(built: BuildResult) -> None:
+    feed = ET.parse(built.out / "feed.xml").getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 5
+    for entry in entries:
+        assert entry.find(f"{ATOM}id").text.startswith("urn:uuid:")
+        assert entry.find(f"{ATOM}link").get("href").startswith("https://example.org/briefs/briefs/")
+        assert entry.find(f"{ATOM}updated").text == "2016-03-24T00:00:00Z"
+        assert "<p>" in entry.find(f"{ATOM}content").text  # escaped HTML, as type="html" requires
+
+
+def test_the_sitemap_lists_public_pages_under_site_url(built: BuildResult) -> None:
+    root = ET.parse(built.out / "sitemap.xml").getroot()
+    urls = [loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://example.org/briefs/" in urls
+    assert "https://example.org/briefs/briefs/sanctions.html" in urls
+    assert "https://example.org/briefs/actors/john-kerry.html" in urls
+    assert not any(u.endswith(("404.html", "search.html")) for u in urls)
+
+
+def test_pages_link_to_the_pdfs_the_build_made_and_only_those(config: Config) -> None:
+    project = gather(config)
+    views = [brief_view(project.briefs[i], project.sources, project.registry) for i in sorted(project.briefs)]
+    env = make_environment([config.templates])
+    pdfs = {"pdf/sanctions.pdf": b"", handout_pdf("sanctions"): b""}
+    files = site_pages(views, project.sources, project.registry, config, env, pdfs={}, search=False)
+    assert b".pdf" not in files["index.html"]
+    files = site_pages(views, project.sources, project.registry, config, env, pdfs=pdfs, search=False)
+    home = files["index.html"].decode()
+    assert 'href="pdf/sanctions.pdf"' in home and 'href="pdf/sanctions-handout.pdf"' in home
+    assert 'href="pdf/syria-ceasefire.pdf"' not in home
+    assert 'href="../pdf/sanctions-handout.pdf"' in files["briefs/sanctions.html"].decode()
+
+
+def test_an_actor_page_has_every_quote_in_date_order_and_every_position(config: Config) -> None:
+    project = gather(config)
+    views = [brief_view(project.briefs[i], project.sources, project.registry) for i in sorted(project.briefs)]
+    actors = actor_views(views, project.registry)
+    kerry = actors["john-kerry"]
+    dates = [q.date for q in kerry.quotes]
+    assert dates == sorted(dates) and len(dates) > 5
+    said = {q.quote.text for q in kerry.quotes}
+    assert said == {q.text for v in views for q in v.quotes if q.speaker.id == "john-kerry"}
+    russia = actors["russia"]
+    assert {p.brief.id for p in russia.positions} == {v.id for v in views if any(p.party.id == "russia" for p in v.positions)}
+
+
+def test_the_timeline_has_every_event_once_in_date_order(config: Config) -> None:
+    project = gather(config)
+    views = [brief_view(project.briefs[i], project.sources, project.registry) for i in sorted(project.briefs)]
+    entries = timeline_entries(views)
+    assert [e.iso for e in entries] == sorted(e.iso for e in entries)
+    assert sum(len(e.briefs) for e in entries) == sum(len(v.timeline) for v in views)
+    only = timeline_entries(views, "sanctions")
+    assert len(only) == len({(e.iso, e.event) for e in views[[v.id for v in views].index("sanctions")].timeline})
+
+
+def test_the_search_page_lists_everything_for_readers_without_javascript(built: BuildResult) -> None:
+    page = (built.out / "search.html").read_text(encoding="utf-8")
+    for folder in ("briefs", "actors", "sources"):
+        for path in (built.out / folder).glob("*.html"):
+            assert f'href="{folder}/{path.name}"' in page, path
+
+
+def test_search_indexes_briefs_sources_and_actors_but_not_list_pages(built: BuildResult) -> None:
+    marked = {p.relative_to(built.out).as_posix() for p in built.out.rglob("*.html")
+              if "data-pagefind-body" in p.read_text(encoding="utf-8")}
+    assert {m.split("/")[0] for m in marked} == {"briefs", "sources", "actors"}
+    assert "actors.html" not in marked

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .actors import Registry, load_actors
+from .buildcache import BuildState, RenderMemo, digest, input_fingerprint, package_inputs, up_to_date
 from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
@@ -27,6 +28,7 @@ from .yamlfile import suggest
 
 if TYPE_CHECKING:
     from .pdf import PdfOutcome
+    from .progress import Progress
 
 OUTPUT_MARKER = ".make-brief-output"
 # The PDF products: the full brief and the one-page handout of each profile, and the
@@ -79,6 +81,8 @@ class BuildResult:
     briefs: tuple[BriefView, ...]
     seconds: float
     pdfs: tuple[PdfReport, ...] = ()
+    rebuilt: tuple[str, ...] = ()  # outputs rendered by this build
+    reused: tuple[str, ...] = ()  # outputs taken unchanged from the previous build
 
 
 def gather(config: Config) -> Project:
@@ -131,11 +135,24 @@ def select(project: Project, wanted: tuple[str, ...]) -> list[str]:
     return sorted(set(wanted))
 
 
+def build_options(wanted: tuple[str, ...], html: bool, pdf: bool, products: tuple[str, ...]) -> dict[str, object]:
+    """The options that change what a build writes (not how fast: ``workers`` is left out)."""
+    return {"wanted": sorted(set(wanted)), "html": html, "pdf": pdf, "products": sorted(products)}
+
+
+def input_paths(config: Config) -> list[Path]:
+    """Every file a build reads: the project's curated files and seeds, and the package itself."""
+    return [config.project / config.file, config.seeds, config.profiles, config.actors, config.templates,
+            *package_inputs()]
+
+
 def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
           out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS,
-          workers: int | None = None) -> BuildResult:
+          workers: int | None = None, force: bool = False, progress: Progress | None = None) -> BuildResult:
     """Build the site and the PDF ``products`` for ``wanted`` profiles (all when empty) into ``out``.
 
+    Only outputs whose inputs changed since the last build into the same folder are
+    rendered; the rest are taken from that build (``force`` renders everything).
     ``workers`` is the number of processes that render PDFs (default: one per core).
     """
     unknown = sorted(set(products) - set(PDF_PRODUCTS))
@@ -144,29 +161,44 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     started = time.perf_counter()
     target = (out or config.out).resolve()
     guard_output_folder(target, config)
+    cache_dir = config.project / ".cache"
+    fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products))
+    previous = None if force else BuildState.load(cache_dir, target)
+    if previous is not None and up_to_date(previous, fingerprint, target):
+        return BuildResult(target, tuple(sorted(previous.outputs)), (), time.perf_counter() - started,
+                           tuple(PdfReport(path, int(meta.get("pages", 0)), tuple(meta.get("omitted", ())))
+                                 for path, meta in sorted(previous.meta.items()) if path.endswith(".pdf")),
+                           rebuilt=(), reused=tuple(sorted(previous.outputs)))
     project = gather(config)
     ids = select(project, wanted)
     views = [brief_view(project.briefs[i], project.sources, project.registry) for i in ids]
     env = make_environment([config.templates])
+    memo = RenderMemo(previous, target)
     # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.
-    outcomes = render_pdfs(views, config, env, products, workers) if pdf else []
+    outcomes = render_pdfs(views, config, env, products, workers, memo, progress) if pdf else []
     files: dict[str, bytes] = {outcome.path: outcome.data for outcome in outcomes}
     if html:
-        files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files)))
+        files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files), memo=memo))
     write_atomically(target, files)
+    BuildState(fingerprint, {path: digest(data) for path, data in files.items()} | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
+               memo.keys, memo.meta).save(cache_dir, target)
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started,
-                       tuple(PdfReport(o.path, o.pages, o.omitted) for o in outcomes))
+                       tuple(PdfReport(o.path, o.pages, o.omitted) for o in outcomes),
+                       rebuilt=tuple(sorted(memo.rebuilt)), reused=tuple(sorted(memo.reused)))
 
 
 def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
-                workers: int | None = None) -> list[PdfOutcome]:
+                workers: int | None = None, memo: RenderMemo | None = None,
+                progress: Progress | None = None) -> list[PdfOutcome]:
     """The PDF products of ``views``, rendered from the same contexts as the web pages.
 
-    Jobs are prepared here (templates are cheap) and rendered by the ``pdf`` stage, in a
-    pool of ``workers`` processes (default: one per core); the bytes do not depend on it.
+    Jobs are prepared here (templates are cheap); a job whose HTML, metadata and fonts are
+    unchanged since the last build is taken from it, the rest are rendered by the ``pdf``
+    stage in a pool of ``workers`` processes (default: one per core); the bytes do not
+    depend on the number of workers.
     """
     from .handout import handout_job
-    from .pdf import default_workers, render_jobs
+    from .pdf import PdfOutcome, default_workers, render_jobs
     from .products import book_job, brief_job
 
     faces = font_faces()
@@ -179,7 +211,23 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
             jobs.append(handout_job(view, config, env, faces, allowed))
     if "book" in products and views:
         jobs.append(book_job(views, config, env, faces, allowed))
-    return render_jobs(jobs, workers or default_workers())
+    fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
+    outcomes: dict[str, PdfOutcome] = {}
+    pending = []
+    for job in jobs:
+        key = memo.key("pdf", job, fonts) if memo else ""
+        data = memo.recall(job.path, key) if memo else None
+        meta = memo.meta.get(job.path) if memo and data is not None else None
+        if data is not None and meta is not None:
+            outcomes[job.path] = PdfOutcome(job.path, data, int(meta["pages"]), tuple(meta["omitted"]),
+                                            job.candidates[0].html, 0)
+        else:
+            pending.append(job)
+    for outcome in render_jobs(pending, workers or default_workers(), progress):
+        outcomes[outcome.path] = outcome
+        if memo:
+            memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted)})
+    return [outcomes[job.path] for job in jobs]
 
 
 def guard_output_folder(target: Path, config: Config) -> None:
@@ -197,6 +245,10 @@ def write_atomically(target: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` into a fresh folder beside ``target`` and swap it in whole."""
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
+    retired_before = sorted(parent.glob(f".{target.name}.old-*"))
+    if not target.exists() and retired_before:
+        # A build was stopped between its two renames: put the previous output back first.
+        retired_before[-1].rename(target)
     for stale in parent.glob(f".{target.name}.*-*"):
         if stale.is_dir() and (stale / OUTPUT_MARKER).exists() or stale.name.startswith(f".{target.name}.tmp-"):
             shutil.rmtree(stale, ignore_errors=True)

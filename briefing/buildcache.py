@@ -11,10 +11,11 @@ This module imports nothing beyond the standard library, so the no-op check stay
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
@@ -54,28 +55,142 @@ def output_listing(out: Path) -> dict[str, str]:
     return {p.relative_to(out).as_posix(): digest(p.read_bytes()) for p in _files_under(out)}
 
 
+def key_of(*parts: object) -> str:
+    """A hash of everything an output is rendered from, given as deterministic reprs."""
+    hasher = hashlib.sha256(__version__.encode())
+    for part in parts:
+        hasher.update(repr(part).encode("utf-8", "surrogateescape"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
 @dataclass
 class BuildState:
-    """What the last successful build read and wrote."""
+    """What the last successful build into one output folder read and wrote."""
 
     fingerprint: str
     outputs: dict[str, str]  # output path -> content hash
-    rendered: dict[str, str]  # output path -> hash of what it was rendered from
+    rendered: dict[str, str]  # output path (or group) -> hash of what it was rendered from
+    meta: dict[str, dict[str, object]] = field(default_factory=dict)  # e.g. a PDF's pages and cuts
+
+    @staticmethod
+    def file_for(cache_dir: Path, out: Path) -> Path:
+        """One state file per output folder, so builds into other folders do not mix."""
+        return cache_dir / f"build-{digest(str(out).encode())[:16]}.json"
 
     @classmethod
-    def load(cls, cache_dir: Path) -> "BuildState | None":
+    def load(cls, cache_dir: Path, out: Path) -> "BuildState | None":
         try:
-            data = json.loads((cache_dir / STATE_FILE).read_text(encoding="utf-8"))
-            return cls(data["fingerprint"], dict(data["outputs"]), dict(data["rendered"]))
+            data = json.loads(cls.file_for(cache_dir, out).read_text(encoding="utf-8"))
+            return cls(data["fingerprint"], dict(data["outputs"]), dict(data["rendered"]), dict(data["meta"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def save(self, cache_dir: Path) -> None:
+    def save(self, cache_dir: Path, out: Path) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = cache_dir / f".{STATE_FILE}.{os.getpid()}"
+        target = self.file_for(cache_dir, out)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}")
         temporary.write_text(json.dumps({"fingerprint": self.fingerprint, "outputs": self.outputs,
-                                         "rendered": self.rendered}, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, cache_dir / STATE_FILE)
+                                         "rendered": self.rendered, "meta": self.meta}, sort_keys=True),
+                             encoding="utf-8")
+        os.replace(temporary, target)
+
+
+class Fingerprints:
+    """Deterministic summaries of render contexts, computing each (immutable) object's only once.
+
+    A brief's view appears in the context of many pages (its own, the home page, every source
+    it cites); hashing its repr once keeps the keys of thousands of pages cheap.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, str] = {}
+        self._keep: list[object] = []  # holds the objects so their ids are not reused
+
+    def of(self, value: object) -> str:
+        if isinstance(value, (list, tuple)):
+            return "(" + ",".join(self.of(item) for item in value) + ")"
+        if isinstance(value, dict):
+            return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            known = self._by_id.get(id(value))
+            if known is None:
+                known = digest(repr(value).encode("utf-8", "surrogateescape"))
+                self._by_id[id(value)] = known
+                self._keep.append(value)
+            return known
+        return repr(value)
+
+
+class RenderMemo:
+    """Hands back an output of the previous build when it was rendered from exactly the same inputs.
+
+    Every output passes through :meth:`recall` with the key of its inputs; a hit returns the
+    previous bytes from ``out/`` (checked against their recorded hash), a miss returns None
+    and the caller renders and calls :meth:`rendered`. Afterwards ``keys`` and ``meta`` are
+    what the next build compares against, and ``rebuilt``/``reused`` say what happened.
+    """
+
+    def __init__(self, previous: BuildState | None, out: Path):
+        self.previous = previous
+        self.out = out
+        self.keys: dict[str, str] = {}
+        self.meta: dict[str, dict[str, object]] = {}
+        self.rebuilt: list[str] = []
+        self.reused: list[str] = []
+        self.fingerprints = Fingerprints()
+
+    def key(self, *parts: object) -> str:
+        """The key of an output rendered from ``parts``."""
+        return key_of(*(self.fingerprints.of(part) for part in parts))
+
+    def _previous_bytes(self, path: str) -> bytes | None:
+        if self.previous is None or path not in self.previous.outputs:
+            return None
+        try:
+            data = (self.out / path).read_bytes()
+        except OSError:
+            return None
+        return data if digest(data) == self.previous.outputs[path] else None
+
+    def recall(self, path: str, key: str) -> bytes | None:
+        """The previous bytes of ``path`` if its inputs are unchanged, else None."""
+        self.keys[path] = key
+        if self.previous is None or self.previous.rendered.get(path) != key:
+            return None
+        data = self._previous_bytes(path)
+        if data is not None:
+            self.reused.append(path)
+            if path in self.previous.meta:
+                self.meta[path] = self.previous.meta[path]
+        return data
+
+    def rendered(self, path: str, meta: dict[str, object] | None = None) -> None:
+        self.rebuilt.append(path)
+        if meta is not None:
+            self.meta[path] = meta
+
+    def recall_group(self, name: str, key: str) -> dict[str, bytes] | None:
+        """A set of files rendered together (e.g. the search index), reused only whole."""
+        self.keys[name] = key
+        if self.previous is None or self.previous.rendered.get(name) != key:
+            return None
+        paths = self.previous.meta.get(name, {}).get("files", [])
+        files = {path: self._previous_bytes(path) for path in paths}
+        if not paths or any(data is None for data in files.values()):
+            return None
+        self.reused.extend(files)
+        self.meta[name] = self.previous.meta[name]
+        return files  # type: ignore[return-value]
+
+    def rendered_group(self, name: str, files: dict[str, bytes]) -> None:
+        self.rebuilt.extend(files)
+        self.meta[name] = {"files": sorted(files)}
+
+    def settle(self, path: str, data: bytes) -> None:
+        """Classify an output that is always produced (cheap): reused when its bytes are unchanged."""
+        same = self.previous is not None and self.previous.outputs.get(path) == digest(data)
+        (self.reused if same else self.rebuilt).append(path)
 
 
 def up_to_date(state: BuildState | None, fingerprint: str, out: Path) -> bool:

@@ -71,10 +71,12 @@ def main(click_ctx: click.Context, config_path: Path | None, debug: bool) -> Non
               help="Output folder (default: out/ from config.yaml).")
 @click.option("--jobs", "-j", "jobs", type=click.IntRange(min=1), default=None,
               help="Processes that render PDFs in parallel (default: one per core).")
+@click.option("--force", is_flag=True, help="Render every output, even those whose inputs did not change.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-brief lines; only the summary.")
 @click.pass_obj
 def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool = False,
                   pdf_only: bool = False, handout: bool = False, out: Path | None = None,
-                  jobs: int | None = None) -> None:
+                  jobs: int | None = None, force: bool = False, quiet: bool = False) -> None:
     """Verify every citation, then build the site and PDFs for PROFILES (default: all).
 
     The PDFs are, for each profile, the full brief and a one-page handout, and one briefing
@@ -85,19 +87,23 @@ def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool 
 
     def action() -> None:
         from .build import PDF_PRODUCTS, build
+        from .progress import terminal_progress
 
         products = ("handout",) if handout else PDF_PRODUCTS
         result = build(ctx.config(), wanted=profiles, html=not (pdf_only or handout), pdf=not html_only,
-                       out=out, products=products, workers=jobs)
-        counts = [f"{v.id}: {v.counts['quotes']} quotes, {v.counts['facts']} facts, "
-                  f"{v.counts['events']} events from {v.counts['sources']} sources" for v in result.briefs]
-        for line in counts:
-            click.echo(line)
-        for report in result.pdfs:
-            if report.omitted:
-                click.echo(f"{report.path}: omitted for length: {'; '.join(report.omitted)}")
-        click.echo(f"built {len(result.briefs)} briefs ({len(result.files)} files) into {result.out} "
-                   f"in {result.seconds:.1f}s")
+                       out=out, products=products, workers=jobs, force=force, progress=terminal_progress(quiet))
+        if not quiet:
+            for v in result.briefs:
+                click.echo(f"{v.id}: {v.counts['quotes']} quotes, {v.counts['facts']} facts, "
+                           f"{v.counts['events']} events from {v.counts['sources']} sources")
+            for report in result.pdfs:
+                if report.omitted:
+                    click.echo(f"{report.path}: omitted for length: {'; '.join(report.omitted)}")
+        if not result.rebuilt:
+            click.echo(f"up to date: {len(result.reused)} files in {result.out} unchanged ({result.seconds:.2f}s)")
+        else:
+            click.echo(f"built {result.out}: {len(result.rebuilt)} rebuilt, {len(result.reused)} reused "
+                       f"in {result.seconds:.1f}s")
 
     _run(ctx, action)
 
@@ -227,3 +233,7 @@ def serve_command(ctx: Context, port: int, host: str, html_only: bool, out: Path
               report=lambda line: click.echo(line, err=True))
 
     _run(ctx, action)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,12 +15,16 @@ import datetime as dt
 import io
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from .errors import RenderError
+from .progress import Progress
+
+
+MAX_JOBS_PER_WORKER = 8
 
 
 @dataclass(frozen=True)
@@ -223,19 +227,42 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def render_jobs(jobs: list[PdfJob], workers: int) -> list[PdfOutcome]:
+def render_jobs(jobs: list[PdfJob], workers: int, progress: Progress | None = None) -> list[PdfOutcome]:
     """Render every job, in a pool of ``workers`` processes when more than one; results in job order.
 
     The heaviest jobs start first so that the pool finishes together. Output does not depend
     on ``workers``: each job is rendered whole by one process from its own inputs.
     """
-    if workers <= 1 or len(jobs) <= 1:
-        return [run_job(job) for job in jobs]
-    import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
+    if not jobs:
+        return []
+    if progress:
+        progress.start(len(jobs), "Rendering PDFs")
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            results = []
+            for job in jobs:
+                results.append(run_job(job))
+                if progress:
+                    progress.advance(job.path)
+            return results
+        import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
 
-    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {i: pool.submit(run_job, jobs[i]) for i in order}
-        return [futures[i].result() for i in range(len(jobs))]
+        order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        results_by_index: dict[int, PdfOutcome] = {}
+        # A fresh pool every few documents per worker: the workers are recycled, so WeasyPrint's
+        # caches cannot grow without bound over a large desk.
+        batch = max(1, workers) * MAX_JOBS_PER_WORKER
+        for first in range(0, len(order), batch):
+            chunk = order[first:first + batch]
+            with ProcessPoolExecutor(max_workers=min(workers, len(chunk)), mp_context=context) as pool:
+                futures = {pool.submit(run_job, jobs[i]): i for i in chunk}
+                for future in as_completed(futures):
+                    results_by_index[futures[future]] = future.result()
+                    if progress:
+                        progress.advance(jobs[futures[future]].path)
+        return [results_by_index[i] for i in range(len(jobs))]
+    finally:
+        if progress:
+            progress.finish()

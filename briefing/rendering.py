@@ -8,12 +8,14 @@ last, with autoescape on; Markdown prose is rendered and then sanitised.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
@@ -102,6 +104,40 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
     env.filters["date_label"] = long_date
     env.filters["first_sentence"] = first_sentence
     return env
+
+
+def template_digest(env: jinja2.Environment, name: str) -> str:
+    """A hash of template ``name`` and of every template it extends, includes or imports.
+
+    A reference that Jinja cannot resolve statically (a name computed at render time) makes
+    the digest cover every template in the search path, so no dependency is ever missed.
+    """
+    cache = env.globals.setdefault("_template_digests", {})
+    if name in cache:
+        return cache[name]
+    seen: dict[str, str] = {}
+    pending = [name]
+    dynamic = False
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        try:
+            source, _, _ = env.loader.get_source(env, current)
+        except jinja2.TemplateNotFound:
+            seen[current] = "missing"
+            continue
+        seen[current] = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        for reference in jinja2.meta.find_referenced_templates(env.parse(source)):
+            if reference is None:
+                dynamic = True
+            else:
+                pending.append(reference)
+    if dynamic:
+        for other in env.list_templates():
+            seen.setdefault(other, hashlib.sha256(env.loader.get_source(env, other)[0].encode()).hexdigest())
+    cache[name] = hashlib.sha256(repr(sorted(seen.items())).encode()).hexdigest()
+    return cache[name]
 
 
 def render(env: jinja2.Environment, name: str, **context: object) -> str:

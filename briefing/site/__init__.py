@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import jinja2
 
 from ..actors import Registry
+from ..buildcache import RenderMemo
 from ..config import Config
 from ..rendering import BriefView, font_faces, render
 from ..sources import Source
@@ -38,7 +39,8 @@ def downloads(view: BriefView, pdfs: Mapping[str, bytes]) -> tuple[tuple[str, st
 
 
 def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Registry, config: Config,
-               env: jinja2.Environment, pdfs: Mapping[str, bytes], *, search: bool = True) -> dict[str, bytes]:
+               env: jinja2.Environment, pdfs: Mapping[str, bytes], *, search: bool = True,
+               memo: RenderMemo | None = None) -> dict[str, bytes]:
     """Render every file of the site; keys are paths relative to the site root.
 
     ``pdfs`` are the PDFs this build writes (path → bytes): pages link only to those, and
@@ -47,7 +49,7 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     actors = actor_views(views, registry)
     actor_pages = {actor_id: view.page for actor_id, view in actors.items()}
     files = {view.id: downloads(view, pdfs) for view in views}
-    writer = PageWriter(env, config, actor_pages=actor_pages, downloads=files)
+    writer = PageWriter(env, config, memo, actor_pages=actor_pages, downloads=files)
 
     writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"), briefs=views)
     for view in views:
@@ -68,8 +70,21 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_sitemap(writer, config, {view.page: view.as_of for view in views})
     write_assets(writer, env)
     if search:
-        writer.files.update(search_index(search_documents(writer, views, pdfs), config.language))
+        writer.files.update(indexed(search_documents(writer, views, pdfs), config.language, memo))
     return writer.files
+
+
+def indexed(documents: list[SearchDocument], language: str, memo: RenderMemo | None) -> dict[str, bytes]:
+    """The search index, reused whole when no indexed page or PDF text changed."""
+    if memo is None:
+        return search_index(documents, language)
+    key = memo.key("pagefind", documents, language)
+    previous = memo.recall_group("pagefind", key)
+    if previous is not None:
+        return previous
+    files = search_index(documents, language)
+    memo.rendered_group("pagefind", files)
+    return files
 
 
 def write_assets(writer: PageWriter, env: jinja2.Environment) -> None:

@@ -15,7 +15,8 @@ import jinja2
 from markupsafe import Markup
 
 from ..config import Config
-from ..rendering import relative, render
+from ..buildcache import RenderMemo
+from ..rendering import relative, render, template_digest
 
 CSS = "assets/site.css"
 SEARCH_JS = "assets/search.js"
@@ -73,9 +74,11 @@ def plain(text: str, limit: int = 200) -> str:
 class PageWriter:
     """Renders pages into a map of site path to bytes, giving each its links and metadata."""
 
-    def __init__(self, env: jinja2.Environment, config: Config, **common: object) -> None:
+    def __init__(self, env: jinja2.Environment, config: Config, memo: RenderMemo | None = None,
+                 **common: object) -> None:
         self.env = env
         self.config = config
+        self.memo = memo
         self.common = common
         self.files: dict[str, bytes] = {}
         self.pages: list[Page] = []
@@ -84,14 +87,31 @@ class PageWriter:
         return lambda target: _relative(page.path, target)
 
     def page(self, template: str, page: Page, **context: object) -> str:
-        """Render ``template`` as ``page``, record it, and return the HTML (the search index reads it)."""
+        """Render ``template`` as ``page``, record it, and return the HTML (the search index reads it).
+
+        With a memo, a page whose template (and everything it includes) and context are
+        unchanged since the last build is taken from that build instead of rendered again.
+        """
+        key = None
+        if self.memo is not None:
+            key = self.memo.key(template_digest(self.env, template), page, dict(sorted(context.items())),
+                                dict(sorted(self.common.items())), self.config)
+            previous = self.memo.recall(page.path, key)
+            if previous is not None:
+                self.files[page.path] = previous
+                self.pages.append(page)
+                return previous.decode("utf-8")
         html = render(self.env, template, page=page, link=self.link(page), nav=NAV,
                       canonical=absolute(self.config, page.path) if page.in_sitemap else None, config=self.config,
                       css=CSS, favicon=FAVICON, feed=FEED, search_page=SEARCH, search_js=SEARCH_JS,
                       **self.common, **context)
         self.files[page.path] = html.encode("utf-8")
         self.pages.append(page)
+        if self.memo is not None:
+            self.memo.rendered(page.path)
         return html
 
     def asset(self, path: str, content: str | bytes) -> None:
         self.files[path] = content.encode("utf-8") if isinstance(content, str) else content
+        if self.memo is not None:
+            self.memo.settle(path, self.files[path])

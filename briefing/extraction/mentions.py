@@ -118,7 +118,8 @@ class Names:
 
     def lookup(self, words: Sequence[Token]) -> tuple[tuple[str, ...], str]:
         """Registry ids for exactly these tokens, and whether they are the canonical name."""
-        key = tuple(fold(t.text).casefold() for t in words)
+        # Tokens hold no white space, so folding one is just the character table.
+        key = tuple(t.text.translate(FOLD_TABLE).casefold() for t in words)
         ids = self.keys.get(key)
         if not ids and key and key[-1].endswith("'s"):
             # "Kerry's visit" mentions Kerry; an alias may itself end in 's ("Lavrov's ministry").
@@ -127,7 +128,7 @@ class Names:
         if not ids:
             return (), "none"
         strict = self.strict.get(key, ())
-        if any(s and fold(t.text) != s for s, t in zip(strict, words)):
+        if any(s and t.text.translate(FOLD_TABLE) != s for s, t in zip(strict, words)):
             return (), "none"
         return ids, "name" if self.canonical.get(key) in ids else "alias"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..sources import Paragraph
+from ..text import replacer
 
 DOUBLE = '"“”„‟«»'
 SINGLE = "'‘’‚‛‹›"
@@ -323,6 +324,7 @@ def _branch(node: dict[str, dict]) -> str:
 
 _SEARCH_FOLD = str.maketrans({**{c: '"' for c in DOUBLE}, **{c: "'" for c in SINGLE},
                                **{c: "-" for c in "‐‑‒–—―"}, "ı": "i", "İ": "i"})
+_search_fold = replacer(_SEARCH_FOLD)
 
 
 def search_text(text: str) -> tuple[str, bool]:
@@ -336,16 +338,16 @@ def search_text(text: str) -> tuple[str, bool]:
     lower-cased alone if that keeps one character, else kept: rare, and only then does
     this cost a Python step per character.
     """
-    folded = text.translate(_SEARCH_FOLD).casefold()
+    folded = _search_fold(text).casefold()
     if len(folded) == len(text):
         return folded, True
     return "".join(f if len(f := c.casefold()) == 1 else c.lower() if len(c.lower()) == 1 else c
-                   for c in text.translate(_SEARCH_FOLD)), False
+                   for c in _search_fold(text)), False
 
 
 def search_word(word: str) -> str:
     """A word folded as ``search_text`` folds the article, to look for it there."""
-    return word.translate(_SEARCH_FOLD).casefold()
+    return _search_fold(word).casefold()
 
 
 class Triggers:

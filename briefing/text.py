@@ -16,6 +16,9 @@ _FOLD = str.maketrans(
     {**{c: '"' for c in DOUBLE_QUOTES}, **{c: "'" for c in SINGLE_QUOTES}, **{c: "-" for c in DASHES}}
 )
 _SPACE = re.compile(r"\s+")
+# The runs of white space that are not already one plain space: replacing only these
+# gives the same text as ``_SPACE`` and leaves an ordinary line untouched (no copy).
+_ODD_SPACE = re.compile(r"[^\S ]\s*| \s+")
 
 
 def replacer(table: dict[int, str]):
@@ -48,7 +51,7 @@ fold_chars = replacer(_FOLD)
 
 def fold(text: str) -> str:
     """Fold quote marks, dashes and white space; strip the ends."""
-    return _SPACE.sub(" ", fold_chars(text)).strip()
+    return _ODD_SPACE.sub(" ", fold_chars(text)).strip()
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:

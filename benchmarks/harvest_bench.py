@@ -103,16 +103,18 @@ def main() -> int:
         names = Names(Registry(actors))
         records = 0
         started = time.perf_counter()
+        cpu_started = time.process_time()
         for path in sorted(folder.glob("*.txt")):
             text = path.read_bytes().decode("utf-8")
             parsed = parse_article(text)
             result = harvest(text, parsed.paragraphs, names, path.name, parsed.dateline_date or dt.date(2016, 3, 24))
             records += len(result.quotes) + len(result.facts) + len(result.events)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mb = total / 1e6
     print(f"{args.articles} articles, {mb:.1f} MB, {records} records in {elapsed:.1f} s: "
-          f"{mb / elapsed:.2f} MB/s; peak memory {peak_mb:.0f} MB")
+          f"{mb / elapsed:.2f} MB/s; CPU {cpu:.1f} s: {mb / cpu:.2f} MB/s; peak memory {peak_mb:.0f} MB")
     return 0
 
 

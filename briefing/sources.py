@@ -91,22 +91,18 @@ class Source:
         return self.paragraphs[number - 1]
 
 
+# A non-blank line without its surrounding white space: from the first to the last
+# non-space character before a line feed (``\s`` is exactly ``str.isspace``).
+_LINE = re.compile(r"\S(?:[^\n]*\S)?")
+
+
 def _lines(text: str) -> list[tuple[int, int]]:
     """Offsets of each non-blank line, without its surrounding white space."""
-    spans = []
-    for match in re.finditer(r"[^\n]+", text):
-        start, end = match.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
-            spans.append((start, end))
-    return spans
+    return [match.span() for match in _LINE.finditer(text)]
 
 
 def _looks_like_headline(line: str) -> bool:
-    return len(line.split()) <= 12 and not line.endswith(_SENTENCE_END)
+    return not line.endswith(_SENTENCE_END) and len(line.split()) <= 12
 
 
 def parse_article(text: str, *, title: str | None = None, author: str | None = None,
@@ -168,7 +164,7 @@ def parse_article(text: str, *, title: str | None = None, author: str | None = N
     for index, (start, end, _) in enumerate(kept):
         line = text[start:end]
         kind = "heading" if _looks_like_headline(line) else "body"
-        if kind == "body" and (fold(line).casefold() in printed_twice or _is_caption(line)):
+        if kind == "body" and (printed_twice and fold(line).casefold() in printed_twice or _is_caption(line)):
             kind = "caption"
         paragraphs.append(Paragraph(index + 1, line, start, end, kind))
     return ParsedArticle(found_title, dateline_by, dateline_date, tuple(paragraphs), tuple(dropped))

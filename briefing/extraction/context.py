@@ -15,7 +15,8 @@ from ..sources import Paragraph
 from . import cues
 from .cues import QUOTE_TOKEN
 from .mentions import Names
-from .spans import MarkedSpan, Token, alternation, find_marked_spans, search_text, sentence_spans, tokens
+from .spans import (SHARED_TRIGGERS, MarkedSpan, Token, Triggers, alternation, combine, find_marked_spans,
+                    search_text, sentence_spans, split_fired, tokens)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class Sentence:
 
 # Run over the article's case-folded search_text: plain matching is far faster than IGNORECASE.
 _CUE_SEARCH = re.compile(r"\b(?:" + alternation([*cues.CUE_WORDS, "according"]) + r")\b")
+
+
+_COMBINED: dict[tuple[str, ...], Triggers] = {}
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,19 @@ class Article:
         self.acts: list[SpeechAct] = []
         self._act_positions: list[int] = []
         self._act_sentences: list[int] = []
+        self._fired: dict[str, dict[int, frozenset]] | None = None
         self._find_speech_acts()
+
+    def fired(self, name: str) -> dict[int, frozenset]:
+        """What the trigger set registered as ``name`` fires in each sentence, by sentence
+        index: every registered set is scanned for in one pass, on first use."""
+        if self._fired is None or name not in self._fired:
+            names = tuple(SHARED_TRIGGERS)
+            combined = _COMBINED.get(names)
+            if combined is None:
+                combined = _COMBINED[names] = combine({n: SHARED_TRIGGERS[n] for n in names})
+            self._fired = split_fired(combined.scan(self.search_text, self.sentence_starts, self.sentence_ends), names)
+        return self._fired[name]
 
     def tokens_of(self, index: int) -> tuple[Token, ...]:
         """A sentence's tokens, each quotation in it standing as one QUOTE_TOKEN."""

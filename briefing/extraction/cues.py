@@ -56,6 +56,8 @@ himself herself itself themselves yesterday today
 _EXTENSIONS = ("in a statement", "in an interview", "in a speech", "in comments", "in a tweet",
                "on twitter", "in a post", "in a letter", "in a briefing", "at a briefing",
                "at a news conference", "at a press conference", "to reporters", "to journalists")
+_EXTENSION_WORDS = tuple(tuple(ext.split()) for ext in _EXTENSIONS)
+_EXTENSION_FIRST = frozenset(words[0] for words in _EXTENSION_WORDS)
 _LEADING = frozenset("""
 in on at after before during while following ahead despite although though as when since
 because if for with without under speaking noting urging saying asked according earlier later
@@ -85,12 +87,12 @@ def cue_at(toks: Sequence[Token], k: int) -> Cue | None:
     if lemma == "pointed" and not (k + 1 < len(toks) and toks[k + 1].lower == "out"):
         return None
     last = k + 1
-    words = [t.lower for t in toks[last:last + 4]]
-    for ext in _EXTENSIONS:
-        parts = ext.split()
-        if words[:len(parts)] == parts:
-            last += len(parts)
-            break
+    if last < len(toks) and toks[last].lower in _EXTENSION_FIRST:
+        words = tuple(t.lower for t in toks[last:last + 4])
+        for parts in _EXTENSION_WORDS:
+            if words[:len(parts)] == parts:
+                last += len(parts)
+                break
     text = " ".join(t.text for t in toks[k:last])
     return Cue(text, lemma, k, last)
 
@@ -203,13 +205,19 @@ def _pronoun(tok: Token) -> Speaker:
     return Speaker((), tok.text, tok.start, tok.end, "pronoun", tok.lower in ("he", "she"))
 
 
+def _base(lower: str) -> str:
+    """A folded word without its possessive ("minister's" -> "minister"); a string method,
+    not a regular expression, because this runs for almost every word of a speaker phrase."""
+    return lower[:-2] if lower.endswith(("'s", "’s")) else lower
+
+
 def _np_word(tok: Token) -> bool:
     if tok.text == QUOTE_TOKEN or not tok.is_word:
         return False
     lower = tok.lower
     if tok.capitalized:
         return lower not in FUNCTION_CAPS and lower not in CUE_WORDS
-    base = re.sub(r"[’']s$", "", lower)
+    base = _base(lower)
     return base in ROLE_NOUNS or lower in MODIFIERS
 
 
@@ -249,7 +257,7 @@ def parse_np_back(toks: Sequence[Token], j: int) -> list[Token]:
     collected.reverse()
     while collected and (collected[0].lower in CONNECTORS or collected[0].text == "("):
         collected.pop(0)
-    if not any(t.capitalized or re.sub(r"[’']s$", "", t.lower) in ROLE_NOUNS for t in collected):
+    if not any(t.capitalized or _base(t.lower) in ROLE_NOUNS for t in collected):
         return []
     if all(t.lower in MODIFIERS for t in collected):
         return []
@@ -272,7 +280,7 @@ def parse_np_forward(toks: Sequence[Token], i: int) -> list[Token]:
         if lower in ("the", "a", "an", "his", "her", "its", "their", "our") and not collected:
             collected.append(tok)
         elif (collected and collected[0].lower in ("the", "a", "an") and tok.text.islower() and tok.is_word
-              and any(re.sub(r"[’']s$", "", t.lower) in ROLE_NOUNS for t in toks[i + 1:i + 3])):
+              and any(_base(t.lower) in ROLE_NOUNS for t in toks[i + 1:i + 3])):
             collected.append(tok)  # "the central bank": an adjective before a role noun
         elif (lower in CONNECTORS and collected and i + 1 < len(toks)
               and (toks[i + 1].capitalized or toks[i + 1].lower == "the")):
@@ -284,7 +292,7 @@ def parse_np_forward(toks: Sequence[Token], i: int) -> list[Token]:
         i += 1
     while collected and (collected[-1].lower in CONNECTORS or collected[-1].lower in ("the", "a", "an")):
         collected.pop()
-    if not any(t.capitalized or re.sub(r"[’']s$", "", t.lower) in ROLE_NOUNS for t in collected):
+    if not any(t.capitalized or _base(t.lower) in ROLE_NOUNS for t in collected):
         return []
     return collected
 
@@ -299,7 +307,7 @@ def speaker_from_np(article: Article, np: Sequence[Token], position: int) -> Spe
 
     text = article.text
     words = [t.lower for t in np]
-    person_words = any(re.sub(r"[’']s$", "", w) in PERSON_NOUNS for w in words)
+    person_words = any(_base(w) in PERSON_NOUNS for w in words)
     if len(np) >= 2 and words[0] in ("the", "this", "that") and not any(t.capitalized for t in np[1:]):
         found = _antecedent(article, words[-1], np[0].start)
         if found is not None:

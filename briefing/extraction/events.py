@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..profiles import PartialDate
 from ..sources import Paragraph
 from .context import Article
-from .spans import Triggers
+from .spans import SHARED_TRIGGERS, Triggers
 
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8,
@@ -45,6 +45,7 @@ _TRIGGERS = Triggers(
      **dict.fromkeys("today yesterday tomorrow tonight week month year".split(), [5])},
     {r"\d": [3]},
 )
+SHARED_TRIGGERS["events"] = _TRIGGERS
 _FUTURE = re.compile(r"\b(will|would|shall|expected|scheduled|due|plans?|planned|set to|to take place|next|upcoming)\b", re.IGNORECASE)
 
 
@@ -85,7 +86,7 @@ def extract_events(text: str, paragraphs: Sequence[Paragraph], article_date: dt.
 
         article = Article(text, paragraphs, Names(Registry({})))
     events: list[EventRecord] = []
-    fired = _TRIGGERS.scan(article.search_text, article.sentence_starts, article.sentence_ends)
+    fired = article.fired("events")
     for index, candidates in sorted(fired.items()):
         sentence = article.sentences[index]
         taken: list[tuple[int, int]] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..sources import Paragraph
 from .context import Article
-from .spans import Triggers
+from .spans import SHARED_TRIGGERS, Triggers
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|half|"
@@ -49,6 +49,7 @@ _TRIGGERS = Triggers(
      **dict.fromkeys("meeting talks summit conference forum group visit".split(), ["meeting"])},
     {r"\d": ["money", "quantity", "date", "number"], "$€£¥₽": ["money"]},
 )
+SHARED_TRIGGERS["facts"] = _TRIGGERS
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def extract_facts(text: str, paragraphs: Sequence[Paragraph], source: str = "", 
         article = Article(text, paragraphs, Names(Registry({})))
     kinds = {p.number: p.kind for p in article.paragraphs}
     sentences = article.sentences
-    fired = _TRIGGERS.scan(article.search_text, article.sentence_starts, article.sentence_ends)
+    fired = article.fired("facts")
     facts = []
     for index, candidates in sorted(fired.items()):
         sentence = sentences[index]

@@ -11,8 +11,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from ..actors import Registry
-from ..text import _FOLD as FOLD_TABLE
-from ..text import fold
+from ..text import fold, fold_chars
 from .spans import Token, alternation, search_word, tokens
 
 # Lower-case words that may sit inside a speaker's noun phrase ("a senior State
@@ -118,7 +117,8 @@ class Names:
 
     def lookup(self, words: Sequence[Token]) -> tuple[tuple[str, ...], str]:
         """Registry ids for exactly these tokens, and whether they are the canonical name."""
-        key = tuple(fold(t.text).casefold() for t in words)
+        # Tokens hold no white space, so folding one is just the character table.
+        key = tuple(fold_chars(t.text).casefold() for t in words)
         ids = self.keys.get(key)
         if not ids and key and key[-1].endswith("'s"):
             # "Kerry's visit" mentions Kerry; an alias may itself end in 's ("Lavrov's ministry").
@@ -127,7 +127,7 @@ class Names:
         if not ids:
             return (), "none"
         strict = self.strict.get(key, ())
-        if any(s and fold(t.text) != s for s, t in zip(strict, words)):
+        if any(s and fold_chars(t.text) != s for s, t in zip(strict, words)):
             return (), "none"
         return ids, "name" if self.canonical.get(key) in ids else "alias"
 
@@ -145,7 +145,7 @@ class Names:
                 continue
             # Cheap test first: almost no token starts an alias. Tokens hold no white
             # space, so folding is just the character table.
-            head = toks[i].text.translate(FOLD_TABLE).casefold()
+            head = fold_chars(toks[i].text).casefold()
             if head not in self.firsts and head.removesuffix("'s") not in self.firsts:
                 i += 1
                 continue

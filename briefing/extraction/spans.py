@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..sources import Paragraph
+from ..text import replacer
 
 DOUBLE = '"“”„‟«»'
 SINGLE = "'‘’‚‛‹›"
@@ -287,7 +288,11 @@ class Token(NamedTuple):
 
 def tokens(text: str, start: int, end: int) -> list[Token]:
     """Word and punctuation tokens of ``text[start:end]``; ``U.S.`` and ``Kerry's`` are one token each."""
-    return [Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text, start, end)]
+    # tuple.__new__ skips the named tuple's Python-level __new__: a third faster here.
+    return [_new_tuple(Token, (m.group(), m.start(), m.end())) for m in TOKEN.finditer(text, start, end)]
+
+
+_new_tuple = tuple.__new__
 
 
 def alternation(words: Iterable[str]) -> str:
@@ -319,6 +324,7 @@ def _branch(node: dict[str, dict]) -> str:
 
 _SEARCH_FOLD = str.maketrans({**{c: '"' for c in DOUBLE}, **{c: "'" for c in SINGLE},
                                **{c: "-" for c in "‐‑‒–—―"}, "ı": "i", "İ": "i"})
+_search_fold = replacer(_SEARCH_FOLD)
 
 
 def search_text(text: str) -> tuple[str, bool]:
@@ -332,16 +338,16 @@ def search_text(text: str) -> tuple[str, bool]:
     lower-cased alone if that keeps one character, else kept: rare, and only then does
     this cost a Python step per character.
     """
-    folded = text.translate(_SEARCH_FOLD).casefold()
+    folded = _search_fold(text).casefold()
     if len(folded) == len(text):
         return folded, True
     return "".join(f if len(f := c.casefold()) == 1 else c.lower() if len(c.lower()) == 1 else c
-                   for c in text.translate(_SEARCH_FOLD)), False
+                   for c in _search_fold(text)), False
 
 
 def search_word(word: str) -> str:
     """A word folded as ``search_text`` folds the article, to look for it there."""
-    return word.translate(_SEARCH_FOLD).casefold()
+    return _search_fold(word).casefold()
 
 
 class Triggers:
@@ -358,6 +364,8 @@ class Triggers:
 
     def __init__(self, words: dict[str, Iterable[str]], classes: dict[str, Iterable[str]]) -> None:
         labels = {search_word(w): frozenset(v) for w, v in words.items()}
+        self.words = labels
+        self.classes = {c: frozenset(v) for c, v in classes.items()}
         self._everything = frozenset().union(*labels.values(), *map(frozenset, classes.values()))
         self._labels: dict[str | None, frozenset[str]] = {
             word: frozenset().union(*(v for other, v in labels.items() if word.startswith(other)))
@@ -387,3 +395,36 @@ class Triggers:
             found = self._labels.get(key, self._everything)
             fired[i] = fired[i] | found if i in fired else found
         return fired
+
+
+# The trigger sets of the fact and event extractors, by name: Article scans for all of
+# them at once, because one pass of a bigger prefix tree costs about what one pass of a
+# small one does (re pays per position, not per branch).
+SHARED_TRIGGERS: dict[str, Triggers] = {}
+
+
+def combine(parts: dict[str, Triggers]) -> Triggers:
+    """One Triggers that fires ``(name, label)`` wherever ``parts[name]`` fires ``label``.
+
+    Every trigger word is made of word characters and starts at a word boundary, so the
+    longest word of the union matching at a position carries, through the prefix closure,
+    exactly the labels each part's own longest match there would carry.
+    """
+    words: dict[str, set] = {}
+    classes: dict[str, set] = {}
+    for name, part in parts.items():
+        for word, labels in part.words.items():
+            words.setdefault(word, set()).update((name, label) for label in labels)
+        for char_class, labels in part.classes.items():
+            classes.setdefault(char_class, set()).update((name, label) for label in labels)
+    assert all(re.fullmatch(r"\w+", w) for w in words)
+    return Triggers(words, classes)
+
+
+def split_fired(fired: dict[int, frozenset], names: Iterable[str]) -> dict[str, dict[int, frozenset]]:
+    """The result of a combined scan, as each part's own scan would have returned it."""
+    out: dict[str, dict[int, frozenset]] = {name: {} for name in names}
+    for index, labels in fired.items():
+        for name, label in labels:
+            out[name].setdefault(index, set()).add(label)
+    return {name: {i: frozenset(v) for i, v in per.items()} for name, per in out.items()}

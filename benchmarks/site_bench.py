@@ -43,7 +43,7 @@ def vocabulary(rng: random.Random, size: int = 20_000) -> tuple[list[str], list[
 
 
 WORDS: tuple[list[str], list[float]] = ([], [])  # words and cumulative weights
-VERBS = "said added warned noted argued insisted told reporters stressed".split()
+VERBS = ["said", "added", "warned", "noted", "argued", "insisted", "told reporters", "stressed"]
 OUTLETS = [("Wire Service %d" % i, "news agency", "ABC"[i % 3]) for i in range(12)]
 LIKELIHOODS = ("likely", "unlikely", "roughly even chance", "very likely")
 
@@ -115,7 +115,9 @@ def generate(root: Path, profiles: int, articles: int, seed: int = 7) -> list[di
                           "statement": "The report says: " + fact.split(" rose by ")[0].lower() + " rose by "
                           + fact.split(" rose by ")[1] + "."})
             if n < 4:
-                events.append({"date": art["date"], "source": art, "evidence": art["facts"][1],
+                # The event is dated by the year its evidence names, as the date check requires.
+                year = art["facts"][1].rsplit(" in ", 1)[1]
+                events.append({"date": year, "source": art, "evidence": art["facts"][1],
                                "event": f"Event from {art['title']}."})
         briefs.append({"id": f"issue-{p:03d}", "title": f"Issue {p}: {sentence(rng, 4)}",
                        "summary": f"{sentence(rng, 40)}. {sentence(rng, 30)}.", "quotes": quotes,

@@ -197,20 +197,10 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
     stage in a pool of ``workers`` processes (default: one per core); the bytes do not
     depend on the number of workers.
     """
-    from .handout import handout_job
     from .pdf import PdfOutcome, default_workers, render_jobs
-    from .products import book_job, brief_job
 
+    jobs = pdf_jobs(views, config, env, products)
     faces = font_faces()
-    allowed = (config.project, *{face.path.parent for face in faces})
-    jobs = []
-    for view in views:
-        if "brief" in products:
-            jobs.append(brief_job(view, config, env, faces, allowed))
-        if "handout" in products:
-            jobs.append(handout_job(view, config, env, faces, allowed))
-    if "book" in products and views:
-        jobs.append(book_job(views, config, env, faces, allowed))
     fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
     outcomes: dict[str, PdfOutcome] = {}
     pending = []
@@ -228,6 +218,24 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
         if memo:
             memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted)})
     return [outcomes[job.path] for job in jobs]
+
+
+def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS) -> list:
+    """The PDF jobs for ``views``: each product's print HTML (every candidate of a handout) and metadata."""
+    from .handout import handout_job
+    from .products import book_job, brief_job
+
+    faces = font_faces()
+    allowed = (config.project, *{face.path.parent for face in faces})
+    jobs = []
+    for view in views:
+        if "brief" in products:
+            jobs.append(brief_job(view, config, env, faces, allowed))
+        if "handout" in products:
+            jobs.append(handout_job(view, config, env, faces, allowed))
+    if "book" in products and views:
+        jobs.append(book_job(views, config, env, faces, allowed))
+    return jobs
 
 
 def guard_output_folder(target: Path, config: Config) -> None:

@@ -206,9 +206,9 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
     pending = []
     for job in jobs:
         key = memo.key("pdf", job, fonts) if memo else ""
-        data = memo.recall(job.path, key) if memo else None
-        meta = memo.meta.get(job.path) if memo and data is not None else None
-        if data is not None and meta is not None:
+        data = memo.recall(job.path, key, needs_meta=True) if memo else None
+        if data is not None:
+            meta = memo.meta[job.path]
             outcomes[job.path] = PdfOutcome(job.path, data, int(meta["pages"]), tuple(meta["omitted"]),
                                             job.candidates[0].html, 0)
         else:

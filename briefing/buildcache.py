@@ -153,10 +153,15 @@ class RenderMemo:
             return None
         return data if digest(data) == self.previous.outputs[path] else None
 
-    def recall(self, path: str, key: str) -> bytes | None:
-        """The previous bytes of ``path`` if its inputs are unchanged, else None."""
+    def recall(self, path: str, key: str, needs_meta: bool = False) -> bytes | None:
+        """The previous bytes of ``path`` if its inputs are unchanged, else None.
+
+        ``needs_meta``: reuse only if the previous build also recorded the output's metadata.
+        """
         self.keys[path] = key
         if self.previous is None or self.previous.rendered.get(path) != key:
+            return None
+        if needs_meta and path not in self.previous.meta:
             return None
         data = self._previous_bytes(path)
         if data is not None:

@@ -23,7 +23,6 @@ from markupsafe import Markup
 from .actors import Actor, Registry
 from .assessment import Corroboration, corroborate, source_summary
 from .citations import Citation, VerifiedBrief
-from .config import Config
 from .errors import RenderError
 from .profiles import LIKELIHOOD
 from .sources import Source

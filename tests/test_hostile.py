@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from briefing.build import build, gather
 from briefing.cli import main
 from briefing.config import load_config
-from briefing.errors import ContentError, UsageError
+from briefing.errors import ContentError
 
 from conftest import pdf_text
 

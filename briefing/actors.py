@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +55,12 @@ class Registry:
                 if actor.id not in table.setdefault(key, []):
                     table[key].append(actor.id)
         return {key: tuple(ids) for key, ids in table.items()}
+
+    def fingerprint(self) -> str:
+        """A hash of everything in the registry that can change an attribution."""
+        payload = json.dumps([(a.id, a.name, a.kind, a.aliases) for a in sorted(self.actors.values(),
+                                                                                 key=lambda a: a.id)])
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def affiliation_of(self, actor_id: str) -> str:
         """The state or institution an actor speaks for (itself, if it has none)."""

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .actors import Registry, load_actors
-from .buildcache import BuildState, RenderMemo, digest, input_fingerprint, package_inputs, up_to_date
+from .buildcache import (BuildState, JsonStore, RenderMemo, digest, input_fingerprint, package_inputs,
+                         up_to_date)
 from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
@@ -85,8 +86,13 @@ class BuildResult:
     reused: tuple[str, ...] = ()  # outputs taken unchanged from the previous build
 
 
-def gather(config: Config) -> Project:
-    """Load sources, actors and profiles and verify every citation; raise on any error."""
+def gather(config: Config, cache: bool = True) -> Project:
+    """Load sources, actors and profiles and verify every citation; raise on any error.
+
+    With ``cache``, what the extraction stage reads in each cited article is kept in
+    ``.cache/readings.sqlite`` and reused while the article is unchanged (``check`` passes
+    False: it writes nothing).
+    """
     collector = Collector()
     unavailable: set[str] = set()
     sources = load_sources(config.seeds, config.project, collector, unavailable)
@@ -94,9 +100,14 @@ def gather(config: Config) -> Project:
     profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector,
                              frozenset(unavailable))
     collector.raise_if_errors()
-    readings = Readings(sources, registry)
-    briefs = {pid: verify_profile(profile, sources, collector, registry, readings)
-              for pid, profile in sorted(profiles.items())}
+    store = JsonStore(config.project / ".cache" / "readings.sqlite" if cache else None, "readings")
+    readings = Readings(sources, registry, store)
+    try:
+        briefs = {pid: verify_profile(profile, sources, collector, registry, readings)
+                  for pid, profile in sorted(profiles.items())}
+    finally:
+        store.close()
+        readings.store = None  # later readings (coverage) are computed afresh
     collector.raise_if_errors()
     for profile in profiles.values():
         warn_if_stale(profile, sources, registry, collector)

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,3 +207,35 @@ def up_to_date(state: BuildState | None, fingerprint: str, out: Path) -> bool:
         return output_listing(out) == state.outputs
     except OSError:
         return False
+
+
+class JsonStore:
+    """JSON values by key in an SQLite file under the project's ``.cache/`` (or nowhere, when disabled).
+
+    Used for work that depends only on an article's content and a few settings (extraction
+    records), so that it is done once per distinct article, across builds and commands.
+    """
+
+    def __init__(self, path: Path | None, table: str):
+        self.connection = None
+        self.table = table
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(path)
+            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)")
+
+    def get(self, key: str) -> object | None:
+        if self.connection is None:
+            return None
+        row = self.connection.execute(f"SELECT value FROM {self.table} WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, value: object) -> None:
+        if self.connection is not None:
+            self.connection.execute(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?)", (key, json.dumps(value)))
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.commit()
+            self.connection.close()
+            self.connection = None

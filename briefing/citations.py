@@ -7,16 +7,20 @@ first words where the two part ways.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from . import __version__
 from .actors import Registry
+from .buildcache import JsonStore
 from .errors import Collector
 from .extraction import EventRecord, Names, QuoteRecord, extract_events, extract_quotes
-from .profiles import Event, Fact, Located, Profile, Quote
+from .profiles import Event, Fact, Located, PartialDate, Profile, Quote
 from .sources import Paragraph, Source
 from .text import find_verbatim, fold, numbers_in
 
@@ -148,24 +152,58 @@ def first_difference(wanted: str, found: str) -> str | None:
 
 
 class Readings:
-    """What the extraction stage reads in each source, computed once per source and shared."""
+    """What the extraction stage reads in each source, computed once per source and shared.
 
-    def __init__(self, sources: dict[str, Source], registry: Registry):
+    With a ``store``, the records of each article are kept by its content (and the registry
+    and date they depend on) across builds, so an unchanged article is never read twice.
+    """
+
+    def __init__(self, sources: dict[str, Source], registry: Registry, store: JsonStore | None = None):
         self.sources = sources
-        self.names = Names(registry)
+        self.registry = registry
+        self.store = store
+        self._names: Names | None = None
+        self._registry_fingerprint = registry.fingerprint()
         self._quotes: dict[str, list[QuoteRecord]] = {}
         self._events: dict[str, list[EventRecord]] = {}
+
+    @property
+    def names(self) -> Names:
+        if self._names is None:
+            self._names = Names(self.registry)
+        return self._names
+
+    def _key(self, kind: str, source: Source, setting: str) -> str:
+        content = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
+        return f"{kind}|{__version__}|{content}|{setting}|{source.id}"
 
     def quotes(self, source_id: str) -> list[QuoteRecord]:
         if source_id not in self._quotes:
             source = self.sources[source_id]
-            self._quotes[source_id] = extract_quotes(source.text, source.paragraphs, self.names, source_id)
+            key = self._key("quotes", source, self._registry_fingerprint)
+            stored = self.store.get(key) if self.store else None
+            if stored is not None:
+                records = [QuoteRecord(**{**d, "pieces": tuple(tuple(p) for p in d["pieces"])}) for d in stored]
+            else:
+                records = extract_quotes(source.text, source.paragraphs, self.names, source_id)
+                if self.store:
+                    self.store.put(key, [dataclasses.asdict(r) for r in records])
+            self._quotes[source_id] = records
         return self._quotes[source_id]
 
     def events(self, source_id: str) -> list[EventRecord]:
         if source_id not in self._events:
             source = self.sources[source_id]
-            self._events[source_id] = extract_events(source.text, source.paragraphs, source.date, source_id)
+            key = self._key("events", source, str(source.date))
+            stored = self.store.get(key) if self.store else None
+            if stored is not None:
+                records = [EventRecord(**{**d, "resolved": PartialDate(**d["resolved"]) if d["resolved"] else None,
+                                          "flags": tuple(d["flags"])}) for d in stored]
+            else:
+                records = extract_events(source.text, source.paragraphs, source.date, source_id)
+                if self.store:
+                    self.store.put(key, [dataclasses.asdict(r) for r in records])
+            self._events[source_id] = records
         return self._events[source_id]
 
 

@@ -123,7 +123,7 @@ def check_command(ctx: Context, strict: bool, coverage: bool, fmt: str) -> None:
         summary = ""
         notes = []
         try:
-            project = gather(ctx.config())
+            project = gather(ctx.config(), cache=False)
         except ContentError as exc:
             diagnostics, failed = list(exc.diagnostics), True
         else:

@@ -12,13 +12,13 @@ import datetime as dt
 import hashlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from . import __version__
 from .actors import Registry, load_actors
+from .buildcache import JsonStore
 from .config import Config
 from .errors import Collector, UsageError
 from .extraction import Names, harvest
@@ -163,44 +163,11 @@ def read_article(path: Path, known: dict[Path, Source]) -> tuple[ArticleText | N
 
 # -- cache --------------------------------------------------------------------------------
 
-class Cache:
-    """Extraction results by article content, registry and date, in SQLite under the project."""
-
-    def __init__(self, path: Path | None):
-        self.connection = None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.connection = sqlite3.connect(path)
-            self.connection.execute("CREATE TABLE IF NOT EXISTS harvest (key TEXT PRIMARY KEY, records TEXT)")
-
-    def get(self, key: str) -> list[dict[str, object]] | None:
-        if self.connection is None:
-            return None
-        row = self.connection.execute("SELECT records FROM harvest WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def put(self, key: str, records: list[dict[str, object]]) -> None:
-        if self.connection is not None:
-            self.connection.execute("INSERT OR REPLACE INTO harvest VALUES (?, ?)", (key, json.dumps(records)))
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.commit()
-            self.connection.close()
-
-
-def registry_fingerprint(registry: Registry) -> str:
-    """A hash of everything in the registry that can change an attribution."""
-    payload = json.dumps([(a.id, a.name, a.kind, a.aliases) for a in sorted(registry.actors.values(),
-                                                                             key=lambda a: a.id)])
-    return hashlib.sha256(f"{__version__}|{payload}".encode()).hexdigest()[:16]
-
-
 def extract(article: ArticleText, names: Names, fingerprint: str,
-            cache: Cache) -> tuple[list[dict[str, object]], bool]:
+            cache: JsonStore) -> tuple[list[dict[str, object]], bool]:
     """Every record of one article as plain data, and whether it came from the cache."""
     digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
-    key = f"{digest}|{fingerprint}|{article.date}|{article.id}"
+    key = f"{digest}|{__version__}|{fingerprint}|{article.date}|{article.id}"
     cached = cache.get(key)
     if cached is not None:
         return cached, True
@@ -361,8 +328,8 @@ def run(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: st
     known = {(config.seeds / Path(s.file).name).resolve(): s for s in sources.values()}
     files, problems = find_files(paths or tuple(sorted(known)))
     names = Names(registry)
-    fingerprint = registry_fingerprint(registry)
-    cache = Cache(config.project / ".cache" / "harvest.sqlite" if use_cache else None)
+    fingerprint = registry.fingerprint()
+    cache = JsonStore(config.project / ".cache" / "harvest.sqlite" if use_cache else None, "harvest")
     articles: list[ArticleText] = []
     extracted = []
     hits = 0

@@ -6,13 +6,16 @@ A claim that rests on one outlet, or only on sources graded D to F, is flagged.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from . import __version__
 from .actors import Registry
+from .buildcache import JsonStore
 from .extraction import QuoteRecord
 from .profiles import Profile
 from .sources import Source
@@ -106,8 +109,38 @@ def corroboration_index(sources: dict[str, Source]) -> CorroborationIndex:
     return _cached[1]
 
 
-def corroborate(span: str, cited: Source, sources: dict[str, Source]) -> Corroboration:
-    """Every source whose text carries ``span`` verbatim (or, for longer spans, near-verbatim)."""
+_corpus: tuple[dict[str, Source], str] | None = None
+
+
+def corpus_fingerprint(sources: dict[str, Source]) -> str:
+    """A hash of every source's id and text: corroboration can change only when it does."""
+    global _corpus
+    if _corpus is None or _corpus[0] is not sources:
+        hasher = hashlib.sha256()
+        for source_id in sorted(sources):
+            hasher.update(source_id.encode() + b"\0" + hashlib.sha256(sources[source_id].text.encode()).digest())
+        _corpus = (sources, hasher.hexdigest())
+    return _corpus[1]
+
+
+def corroborate(span: str, cited: Source, sources: dict[str, Source],
+                store: JsonStore | None = None) -> Corroboration:
+    """Every source whose text carries ``span`` verbatim (or, for longer spans, near-verbatim).
+
+    With a ``store``, the answer is kept for this span and this exact corpus, so a build
+    after an edit that changed no article does not search the corpus again.
+    """
+    key = f"{__version__}|{corpus_fingerprint(sources)}|{cited.id}|{fold(span)}" if store else ""
+    known = store.get(key) if store else None
+    if known is not None:
+        return Corroboration(tuple(sources[i] for i in known))
+    found = _search(span, cited, sources)
+    if store:
+        store.put(key, [s.id for s in found.sources])
+    return found
+
+
+def _search(span: str, cited: Source, sources: dict[str, Source]) -> Corroboration:
     index = corroboration_index(sources)
     wanted = fold(span)
     exact, near = index.candidates(wanted)

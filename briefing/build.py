@@ -182,7 +182,11 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
                            rebuilt=(), reused=tuple(sorted(previous.outputs)))
     project = gather(config)
     ids = select(project, wanted)
-    views = [brief_view(project.briefs[i], project.sources, project.registry) for i in ids]
+    store = JsonStore(cache_dir / "corroboration.sqlite", "corroboration")
+    try:
+        views = [brief_view(project.briefs[i], project.sources, project.registry, store) for i in ids]
+    finally:
+        store.close()
     env = make_environment([config.templates])
     memo = RenderMemo(previous, target)
     # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.

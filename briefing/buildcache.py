@@ -113,10 +113,15 @@ class Fingerprints:
             return "(" + ",".join(self.of(item) for item in value) + ")"
         if isinstance(value, dict):
             return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, (set, frozenset)):
+            return "{" + ",".join(sorted(self.of(item) for item in value)) + "}"  # sets have no stable order
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             known = self._by_id.get(id(value))
             if known is None:
-                known = digest(repr(value).encode("utf-8", "surrogateescape"))
+                # Field by field, so a view shared by many pages is summarised once, not re-printed
+                # inside every object that holds it.
+                fields = ",".join(f"{f.name}={self.of(getattr(value, f.name))}" for f in dataclasses.fields(value))
+                known = digest(f"{type(value).__qualname__}({fields})".encode("utf-8", "surrogateescape"))
                 self._by_id[id(value)] = known
                 self._keep.append(value)
             return known

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .actors import Actor, Registry
 from .assessment import Corroboration, corroborate, source_summary
+from .buildcache import JsonStore
 from .citations import Citation, VerifiedBrief
 from .errors import RenderError
 from .profiles import LIKELIHOOD
@@ -282,7 +283,8 @@ def source_page(source_id: str) -> str:
     return f"sources/{source_id}.html"
 
 
-def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Registry) -> BriefView:
+def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Registry,
+               store: JsonStore | None = None) -> BriefView:
     """Number the sources and endnotes of a verified brief and shape it for the templates."""
     profile = brief.profile
     source_views: dict[str, SourceView] = {}
@@ -318,11 +320,11 @@ def brief_view(brief: VerifiedBrief, sources: dict[str, Source], registry: Regis
         QuoteView(c.quote.id, c.quote.text, registry[c.quote.speaker], source_views[c.quote.source],
                   final_notes[key], passage(c.citation), c.citation.sentence,
                   is_partial(c.quote.text, c.citation.sentence), c.quote.note,
-                  corroborate(c.quote.text, sources[c.quote.source], sources))
+                  corroborate(c.quote.text, sources[c.quote.source], sources, store))
         for c, key in zip(brief.quotes, quote_keys)
     )
     facts = tuple(FactView(c.fact.id, c.fact.statement, c.fact.evidence, final_notes[key], passage(c.citation),
-                           corroborate(c.fact.evidence, sources[c.fact.source], sources))
+                           corroborate(c.fact.evidence, sources[c.fact.source], sources, store))
                   for c, key in zip(brief.facts, fact_keys))
     timeline = tuple(EventView(c.event.date.label, c.event.date.iso, c.event.event, final_notes[key],
                                        passage(c.citation))

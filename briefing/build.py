@@ -241,7 +241,7 @@ def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, .
     from .products import book_job, brief_job
 
     faces = font_faces()
-    allowed = (config.project, *{face.path.parent for face in faces})
+    allowed = (config.project, *sorted({face.path.parent for face in faces}))
     jobs = []
     for view in views:
         if "brief" in products:

@@ -141,3 +141,14 @@ def test_a_killed_build_leaves_the_previous_output_byte_for_byte(built_project: 
     # The next build cleans up whatever the killed one left beside out/.
     rebuild(built_project)
     assert [p.name for p in built_project.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_output_keys_do_not_depend_on_the_process(built_project: Path) -> None:
+    """Keys must not follow Python's per-process string hashing (set order), or every build in a
+    new process would render everything again."""
+    for state in (built_project / ".cache").glob("build-*.json"):
+        state.write_text(state.read_text(encoding="utf-8").replace('"fingerprint": "', '"fingerprint": "stale'),
+                         encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "briefing.cli", "build", "--quiet"], cwd=built_project,
+                         env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True, capture_output=True, text=True)
+    assert run.stdout.startswith("up to date:"), run.stdout

@@ -234,3 +234,18 @@ def test_no_command_writes_a_curated_file(project: Path) -> None:
     finally:
         os.chdir(old)
     assert {p: p.read_bytes() for p in curated} == before
+
+
+def test_an_article_of_a_million_quote_marks_is_harvested_in_bounded_time(project: Path, tmp_path: Path) -> None:
+    article = tmp_path / "marks.txt"
+    article.write_text("Headline\n" + '"' * 1_000_000 + "\n“" * 1000 + "\n", encoding="utf-8")
+    old = os.getcwd()
+    os.chdir(project)
+    started = time.perf_counter()
+    try:
+        result = CliRunner().invoke(main, ["harvest", "--no-cache", "--format", "jsonl", str(article)])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    assert time.perf_counter() - started < 20
+    assert "harvested 1 articles" in result.stderr

@@ -313,7 +313,51 @@ class HarvestResult:
 
 def run(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: str,
         use_cache: bool = True) -> HarvestResult:
-    """Harvest ``paths`` (default: the project's seeds) and render the candidates as ``fmt``."""
+    """Harvest ``paths`` (default: the project's seeds) and render the candidates as ``fmt``.
+
+    With the cache, a run over exactly the same files, registry, profiles and options as an
+    earlier one returns that run's output without reading any article again.
+    """
+    store_path = config.project / ".cache" / "harvest.sqlite" if use_cache else None
+    key = run_key(config, paths, profile_id, fmt) if use_cache else None
+    if key is not None:
+        runs = JsonStore(store_path, "runs")
+        try:
+            earlier = runs.get(key)
+        finally:
+            runs.close()
+        if isinstance(earlier, dict):
+            return HarvestResult(earlier["output"], tuple(Problem(*p) for p in earlier["problems"]),
+                                 earlier["articles"], earlier["candidates"], earlier["articles"])
+    result = _harvest(config, paths, profile_id, fmt, store_path)
+    if key is not None:
+        runs = JsonStore(store_path, "runs")
+        try:
+            runs.put(key, {"output": result.output, "problems": [(p.path, p.message) for p in result.problems],
+                           "articles": result.articles, "candidates": result.candidates})
+        finally:
+            runs.close()
+    return result
+
+
+def run_key(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: str) -> str:
+    """A hash of every byte a harvest run reads and of its options."""
+    hasher = hashlib.sha256(f"{__version__}|{fmt}|{profile_id}|{[str(p) for p in paths]}".encode())
+    inputs = [config.project / config.file, config.actors, config.seeds / "manifest.yaml"]
+    if profile_id is not None:
+        inputs += sorted(config.profiles.glob("*.yaml"))
+    files, _ = find_files(paths or (config.seeds,))
+    for path in [*inputs, *files]:
+        try:
+            hasher.update(str(path).encode("utf-8", "surrogateescape") + b"\0"
+                          + hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            hasher.update(str(path).encode("utf-8", "surrogateescape") + b"\0missing")
+    return hasher.hexdigest()
+
+
+def _harvest(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: str,
+             store_path: Path | None) -> HarvestResult:
     collector = Collector()
     sources = load_sources(config.seeds, config.project, collector)
     registry = load_actors(config.actors, display_path(config.actors, config.project), collector)
@@ -329,7 +373,7 @@ def run(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: st
     files, problems = find_files(paths or tuple(sorted(known)))
     names = Names(registry)
     fingerprint = registry.fingerprint()
-    cache = JsonStore(config.project / ".cache" / "harvest.sqlite" if use_cache else None, "harvest")
+    cache = JsonStore(store_path, "harvest")
     articles: list[ArticleText] = []
     extracted = []
     hits = 0

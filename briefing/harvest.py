@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -320,23 +321,25 @@ def run(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: st
     """
     store_path = config.project / ".cache" / "harvest.sqlite" if use_cache else None
     key = run_key(config, paths, profile_id, fmt) if use_cache else None
-    if key is not None:
-        runs = JsonStore(store_path, "runs")
+    earlier = config.project / ".cache" / "harvest-runs" / key if key else None
+    if earlier is not None and (earlier / "meta.json").is_file():
         try:
-            earlier = runs.get(key)
-        finally:
-            runs.close()
-        if isinstance(earlier, dict):
-            return HarvestResult(earlier["output"], tuple(Problem(*p) for p in earlier["problems"]),
-                                 earlier["articles"], earlier["candidates"], earlier["articles"])
+            stored = json.loads((earlier / "meta.json").read_text(encoding="utf-8"))
+            output = (earlier / "output").read_text(encoding="utf-8")
+            return HarvestResult(output, tuple(Problem(*p) for p in stored["problems"]),
+                                 stored["articles"], stored["candidates"], stored["articles"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a damaged entry is simply recomputed
     result = _harvest(config, paths, profile_id, fmt, store_path)
-    if key is not None:
-        runs = JsonStore(store_path, "runs")
-        try:
-            runs.put(key, {"output": result.output, "problems": [(p.path, p.message) for p in result.problems],
-                           "articles": result.articles, "candidates": result.candidates})
-        finally:
-            runs.close()
+    if earlier is not None:
+        # The output can be tens of megabytes: a plain file of its own reads back far faster
+        # than a database row. Only the latest run is kept.
+        shutil.rmtree(earlier.parent, ignore_errors=True)
+        earlier.mkdir(parents=True)
+        (earlier / "output").write_text(result.output, encoding="utf-8")
+        (earlier / "meta.json").write_text(json.dumps({
+            "articles": result.articles, "candidates": result.candidates,
+            "problems": [(p.path, p.message) for p in result.problems]}), encoding="utf-8")
     return result
 
 

@@ -17,7 +17,7 @@ import jinja2
 from .config import Config
 from .pdf import Candidate, PdfJob, PdfMetadata
 from .products import SHORT_QUOTE_WORDS, PositionRow, parties, position_rows, template_context
-from .rendering import BriefView, EventView, FontFace, render
+from .rendering import BriefView, EventView, FontFace, handout_pdf, render
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,6 @@ class Handout:
     omitted: tuple[str, ...]
     full_brief_url: str | None
     cuts: dict[str, int]  # element key -> ladder step that removes it (marks data-cut in the HTML)
-
-
-def handout_pdf(profile_id: str) -> str:
-    return f"pdf/{profile_id}-handout.pdf"
 
 
 def key_points(view: BriefView) -> tuple[KeyPoint, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from .actors import Registry
 from .errors import Collector
 from .sources import Source, display_path, inside
+from .text import MONTH_NAMES
 from .yamlfile import SLUG, Reader, load_yaml, suggest
 
 # ICD 203 expressions of likelihood, with the probability band each one stands for.
@@ -29,8 +30,6 @@ LIKELIHOOD = {
 }
 CONFIDENCE = ("low", "moderate", "high")
 MAX_ITEMS = 2_000
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
 
 
 @dataclass(frozen=True, order=True)
@@ -57,9 +56,9 @@ class PartialDate:
     def label(self) -> str:
         """Human form: '22 March 2016', 'February 2016' or '2014'."""
         if self.day:
-            return f"{self.day} {_MONTH_NAMES[self.month - 1]} {self.year}"
+            return f"{self.day} {MONTH_NAMES[self.month - 1]} {self.year}"
         if self.month:
-            return f"{_MONTH_NAMES[self.month - 1]} {self.year}"
+            return f"{MONTH_NAMES[self.month - 1]} {self.year}"
         return str(self.year)
 
     @property

@@ -279,6 +279,11 @@ def brief_pdf(profile_id: str) -> str:
     return f"pdf/{profile_id}.pdf"
 
 
+def handout_pdf(profile_id: str) -> str:
+    """Where a brief's one-page handout is written, when a build makes it."""
+    return f"pdf/{profile_id}-handout.pdf"
+
+
 def source_page(source_id: str) -> str:
     return f"sources/{source_id}.html"
 

@@ -102,8 +102,7 @@ def numbers_in(text: str) -> list[str]:
     """The numbers written in ``text`` as digits, e.g. ``['20', '2015']`` for '$20bn in 2015'."""
     return [m.rstrip(".,") for m in re.findall(r"\d[\d,.]*", text)]
 
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
 
@@ -111,7 +110,7 @@ def long_date(value: dt.date | None) -> str:
     """'24 March 2016', the same on every machine whatever its locale."""
     if value is None:
         return "date unknown"
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’']?\s+(?=[A-Z“\"‘])")

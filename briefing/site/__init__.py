@@ -15,7 +15,7 @@ import jinja2
 from ..actors import Registry
 from ..buildcache import RenderMemo
 from ..config import Config
-from ..rendering import BriefView, font_faces, render
+from ..rendering import BriefView, font_faces, handout_pdf, render
 from ..sources import Source
 from .actor_pages import actor_views, write_actor_pages
 from .feeds import write_feed, write_sitemap
@@ -25,11 +25,6 @@ from .search import SearchDocument, pdf_text, search_index
 from .source_pages import write_source_pages
 
 __all__ = ["site_pages", "handout_pdf"]
-
-
-def handout_pdf(profile_id: str) -> str:
-    """Where the PDF stage puts a brief's one-page handout, when it makes one."""
-    return f"pdf/{profile_id}-handout.pdf"
 
 
 def downloads(view: BriefView, pdfs: Mapping[str, bytes]) -> tuple[tuple[str, str], ...]:

@@ -53,31 +53,43 @@ def append_line(path: Path, old: str, new: str) -> None:
 
 
 def weasyprint_alone(project: Path) -> tuple[float, int]:
-    """Render, one after another in this process, the print HTML each of make-brief's PDFs was made from."""
+    """Render, one after another in this process, the print HTML each of make-brief's PDFs was made from.
+
+    That is each full brief, each handout as printed (the candidate that fitted) and the
+    briefing book's own pages (cover, contents, matrix); the book's briefs are those same
+    briefs, bound rather than laid out again.
+    """
+    import json
+
     import weasyprint
 
-    from briefing.build import gather, pdf_jobs
+    from briefing.binding import printed_layout
+    from briefing.build import font_faces, gather, pdf_jobs
     from briefing.config import load_config
+    from briefing.products import BOOK_PDF, book_front_job
     from briefing.rendering import brief_view, make_environment
 
     config = load_config(project / "config.yaml")
     state = gather(config)
     views = [brief_view(state.briefs[i], state.sources, state.registry) for i in sorted(state.briefs)]
     env = make_environment([config.templates])
-
-    captured = [(job.path, job.candidates) for job in pdf_jobs(views, config, env)]
-    # The candidate each PDF was printed from: the build recorded what it left out.
-    import json
     states = list((project / ".cache").glob("build-*.json"))
-    meta = json.loads(states[0].read_text())["meta"] if states else {}
+    meta = next((json.loads(s.read_text())["meta"] for s in states if BOOK_PDF in json.loads(s.read_text())["meta"]),
+                {})
     documents = []
-    for path, candidates in captured:
-        omitted = meta.get(path, {}).get("omitted", [])
-        chosen = next((c for c in candidates if list(c.omitted) == list(omitted)), candidates[0])
+    for job in pdf_jobs(views, config, env):
+        omitted = meta.get(job.path, {}).get("omitted", [])
+        chosen = next((c for c in job.candidates if list(c.omitted) == list(omitted)), job.candidates[0])
         documents.append(chosen.html)
+    faces = font_faces()
+    layouts = [printed_layout((project / "out" / view.pdf).read_bytes()) for view in views]
+    front = book_front_job(views, layouts, int(meta.get(BOOK_PDF, {}).get("front_pages", 3)), config, env, faces,
+                           (config.project, *sorted({face.path.parent for face in faces})))
+    documents.append(front.candidates[0].html)
     started = time.perf_counter()
     for html in documents:
-        weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf()
+        weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf(
+            pdf_variant=config.pdf_variant, pdf_tags=True)
     return time.perf_counter() - started, len(documents)
 
 

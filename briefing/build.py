@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .actors import Registry, load_actors
-from .buildcache import (BuildState, JsonStore, RenderMemo, digest, input_fingerprint, package_inputs,
+from .buildcache import (BuildState, JsonStore, RenderMemo, digest, input_fingerprint, key_of, package_inputs,
                          up_to_date)
 from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
-from .errors import Collector, Diagnostic, UsageError
+from .errors import Collector, Diagnostic, RenderError, UsageError
 from .profiles import Profile, load_profiles
 from .rendering import BriefView, brief_view, font_faces, make_environment
 from .site import site_pages
@@ -210,13 +210,28 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
     Jobs are prepared here (templates are cheap); a job whose HTML, metadata and fonts are
     unchanged since the last build is taken from it, the rest are rendered by the ``pdf``
     stage in a pool of ``workers`` processes (default: one per core); the bytes do not
-    depend on the number of workers.
+    depend on the number of workers. The briefing book is bound from the full briefs once
+    they are rendered.
     """
-    from .pdf import PdfOutcome, default_workers, render_jobs
+    from .pdf import default_workers
 
-    jobs = pdf_jobs(views, config, env, products)
-    faces = font_faces()
-    fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
+    workers = workers or default_workers()
+    outcomes = render_pdf_jobs(pdf_jobs(views, config, env, products), workers, memo, progress)
+    by_path = {outcome.path: outcome for outcome in outcomes}
+    wanted = [outcome for outcome in outcomes if "brief" in products or outcome.path not in
+              {view.pdf for view in views}]
+    if "book" in products and views:
+        wanted.append(bind_briefing_book(views, [by_path[view.pdf] for view in views], config, env, workers,
+                                         memo))
+    return wanted
+
+
+def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
+                    progress: Progress | None = None) -> list[PdfOutcome]:
+    """Every job's outcome, in job order: from the previous build when its inputs are unchanged, else rendered."""
+    from .pdf import PdfOutcome, render_jobs
+
+    fonts = [(str(face.path), face.path.stat().st_size) for face in font_faces()]
     outcomes: dict[str, PdfOutcome] = {}
     pending = []
     for job in jobs:
@@ -228,28 +243,80 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
                                             job.candidates[0].html, 0)
         else:
             pending.append(job)
-    for outcome in render_jobs(pending, workers or default_workers(), progress):
+    for outcome in render_jobs(pending, workers, progress):
         outcomes[outcome.path] = outcome
         if memo:
             memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted)})
     return [outcomes[job.path] for job in jobs]
 
 
+def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config: Config, env, workers: int,
+                       memo: RenderMemo | None) -> PdfOutcome:
+    """The briefing book: its own pages rendered with the pages where each brief falls, then bound.
+
+    How long the front matter runs decides where the briefs start, and the contents it
+    holds could in principle change its length; it is rendered again with the new numbers
+    until the two agree (once, in practice; the previous build's length is the first guess).
+    The folio, the same for every book of a length, is kept in the project's cache.
+    """
+    from .binding import bind_book, printed_layout
+    from .pdf import PdfOutcome, render_jobs
+    from .products import BOOK_PDF, book_front_job, folio_job
+
+    faces = font_faces()
+    allowed = (config.project, *sorted({face.path.parent for face in faces}))
+    fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
+    layouts = [printed_layout(brief.data) for brief in briefs]
+    previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
+    front_pages = int(previous.get("front_pages", 3))
+    for _ in range(4):
+        front = book_front_job(views, layouts, front_pages, config, env, faces, allowed)
+        folio = folio_job(front_pages + sum(layout.pages for layout in layouts), config, env, faces, allowed)
+        key = memo.key("book", front, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
+        data = memo.recall(BOOK_PDF, key, needs_meta=True) if memo else None
+        if data is not None:
+            return PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (), front.candidates[0].html, 0)
+        folio_file = config.project / ".cache" / f"folio-{key_of(folio, fonts)[:24]}.pdf"
+        folio_data = folio_file.read_bytes() if folio_file.exists() else None
+        rendered = render_jobs([front] + ([folio] if folio_data is None else []), workers)
+        if folio_data is None:
+            folio_data = rendered[1].data
+            keep_one_folio(folio_file, folio_data)
+        if rendered[0].pages == front_pages:
+            break
+        front_pages = rendered[0].pages
+    else:
+        raise RenderError(f"{BOOK_PDF}: the contents do not settle on a length ({front_pages} pages last)")
+    data = bind_book(rendered[0].data, [brief.data for brief in briefs], folio_data)
+    pages = front_pages + sum(layout.pages for layout in layouts)
+    if memo:
+        memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "front_pages": front_pages})
+    return PdfOutcome(BOOK_PDF, data, pages, (), front.candidates[0].html, len(rendered))
+
+
+def keep_one_folio(path: Path, data: bytes) -> None:
+    """Cache the folio in ``path``, replacing any folio of another length or style."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob("folio-*.pdf"):
+        stale.unlink(missing_ok=True)
+    temporary = path.with_suffix(f".tmp-{os.getpid()}")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
 def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS) -> list:
-    """The PDF jobs for ``views``: each product's print HTML (every candidate of a handout) and metadata."""
+    """The PDF jobs for ``views``: each full brief (the book is bound from them) and handout (every candidate)."""
     from .handout import handout_job
-    from .products import book_job, brief_job
+    from .products import brief_job
 
     faces = font_faces()
     allowed = (config.project, *sorted({face.path.parent for face in faces}))
     jobs = []
     for view in views:
-        if "brief" in products:
+        if "brief" in products or "book" in products:
             jobs.append(brief_job(view, config, env, faces, allowed))
         if "handout" in products:
             jobs.append(handout_job(view, config, env, faces, allowed))
-    if "book" in products and views:
-        jobs.append(book_job(views, config, env, faces, allowed))
     return jobs
 
 

@@ -63,6 +63,7 @@ class PdfJob:
     base: Path
     allowed: tuple[Path, ...]
     max_pages: int | None = None  # None: any length; otherwise candidates are tried in turn
+    tagged: bool = True  # False only for parts another document marks up (the book's folio)
 
     @property
     def weight(self) -> int:
@@ -122,7 +123,7 @@ def render_document(html: str, base: Path, allowed: tuple[Path, ...]):
         raise RenderError(f"PDF rendering could not read a resource: {exc} ({exc.__cause__})") from None
 
 
-def write_document(document, metadata: PdfMetadata, variant: str) -> bytes:
+def write_document(document, metadata: PdfMetadata, variant: str, tagged: bool = True) -> bytes:
     """Stamp the metadata on a laid-out document and write it as tagged, reproducible PDF bytes."""
     # The font subsetter stamps each embedded font with "now" unless this is set; the
     # brief's own date keeps the bytes identical from one build to the next.
@@ -138,7 +139,7 @@ def write_document(document, metadata: PdfMetadata, variant: str) -> bytes:
     document.metadata.modified = stamp
     document.metadata.generator = "make-brief"
     output = io.BytesIO()
-    document.write_pdf(output, pdf_variant=variant, pdf_tags=True,
+    document.write_pdf(output, pdf_variant=variant if tagged else None, pdf_tags=tagged,
                        pdf_identifier=metadata.title.encode("utf-8")[:32] or b"make-brief")
     return output.getvalue()
 
@@ -207,7 +208,7 @@ def run_job(job: PdfJob) -> PdfOutcome:
             raise RenderError(f"{job.path}: {exc}") from None
         attempt += 1
         if job.max_pages is None or len(document.pages) <= job.max_pages:
-            data = write_document(document, job.metadata, job.variant)
+            data = write_document(document, job.metadata, job.variant, job.tagged)
             return PdfOutcome(job.path, data, len(document.pages), candidate.omitted, candidate.html, attempt)
         if index == 0:
             index = first_worth_trying(job, *overflow_and_cuts(document, job.max_pages))

@@ -1,10 +1,12 @@
-"""Print products stage: the PDF jobs for each full brief and the briefing book.
+"""Print products stage: the PDF jobs for each full brief and for the briefing book's own pages.
 
 Every product is rendered from the same :class:`BriefView` as the web page; this module adds
 only what print needs on top of it (one short quote per party, endnote links to the
-published source paragraphs, the book's cover and contents) and turns each product into a
-:class:`PdfJob` that the ``pdf`` stage renders, in parallel when it can. The one-page
-handout has its own module, ``handout``, because it must fit.
+published source paragraphs, the book's cover, contents and matrix) and turns each product
+into a :class:`PdfJob` that the ``pdf`` stage renders, in parallel when it can. The book is
+not laid out whole: its front matter and folio are rendered here once the briefs are, with
+the pages where each brief will fall, and the ``binding`` stage puts them together. The
+one-page handout has its own module, ``handout``, because it must fit.
 """
 
 from __future__ import annotations
@@ -17,11 +19,18 @@ import jinja2
 
 from .actors import Actor
 from .config import Config
+from .binding import PrintedLayout
 from .pdf import Candidate, PdfJob, PdfMetadata
 from .rendering import BriefView, FontFace, QuoteView, StanceRow, render, stance_matrix
 from .text import first_sentence
 
 BOOK_PDF = "pdf/briefing-book.pdf"
+# Issues side by side in one table of the book's matrix: more would not leave a readable
+# column on a landscape page.
+MATRIX_ISSUES_PER_TABLE = 6
+# The folio is rendered for a whole number of these pages, so that a book that grows or
+# shrinks by a page or two reuses the folio it had.
+FOLIO_PAGES_STEP = 64
 # A quote in the positions table should be readable at a glance: long enough to say
 # something, short enough not to crowd the analyst's summary beside it.
 SHORT_QUOTE_WORDS = (4, 22)
@@ -47,15 +56,32 @@ class PrintBrief:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where a brief falls in the book, in the book's page numbers (from 1)."""
+
+    start: int
+    positions: int  # the page of its "where the parties stand" table
+
+
+@dataclass(frozen=True)
+class MatrixTable:
+    """One table of the cross-issue matrix: a few issues side by side, the parties with a stance on any."""
+
+    briefs: tuple[BriefView, ...]
+    rows: tuple[StanceRow, ...]  # each row's cells are this table's issues only
+
+
+@dataclass(frozen=True)
 class Book:
-    """The briefing book: every brief behind one cover, contents and stance matrix."""
+    """The briefing book's own pages: cover, contents and stance matrix, with where each brief falls."""
 
     title: str
     organisation: str
     as_of: dt.date
     marking: str
-    briefs: tuple[PrintBrief, ...]
-    matrix: tuple[StanceRow, ...]
+    briefs: tuple[BriefView, ...]
+    matrix: tuple[MatrixTable, ...]
+    placements: dict[str, Placement]
 
 
 def short_quote(quotes: tuple[QuoteView, ...]) -> QuoteView | None:
@@ -121,15 +147,54 @@ def brief_job(view: BriefView, config: Config, env: jinja2.Environment, fonts: t
     return PdfJob(view.pdf, (Candidate(html),), metadata, config.pdf_variant, config.project, allowed)
 
 
-def book_job(views: list[BriefView], config: Config, env: jinja2.Environment, fonts: tuple[FontFace, ...],
-             allowed: tuple[Path, ...]) -> PdfJob:
-    """Every brief in one PDF; its date is the latest as-of date among them."""
-    as_of = max(view.as_of for view in views)
-    book = Book(title=f"{config.site_title}: briefing book", organisation=config.organisation, as_of=as_of,
-                marking=book_marking(views, config.marking),
-                briefs=tuple(print_brief(view, config) for view in views), matrix=stance_matrix(views))
+def matrix_tables(views: list[BriefView], size: int = MATRIX_ISSUES_PER_TABLE) -> tuple[MatrixTable, ...]:
+    """The cross-issue matrix cut into tables of ``size`` issues, each with only the parties it concerns."""
+    rows = stance_matrix(views)
+    tables = []
+    for first in range(0, len(views), size):
+        cut = slice(first, first + size)
+        kept = tuple(StanceRow(row.party, row.cells[cut]) for row in rows
+                     if any(cell.position for cell in row.cells[cut]))
+        tables.append(MatrixTable(tuple(views[cut]), kept))
+    return tuple(tables)
+
+
+def book_placements(views: list[BriefView], layouts: list[PrintedLayout],
+                    front_pages: int) -> dict[str, Placement]:
+    """The book page where each brief starts and where its positions table is, behind ``front_pages``."""
+    placements = {}
+    start = front_pages + 1
+    for view, layout in zip(views, layouts):
+        positions = start + layout.anchors.get(f"{view.id}-positions", 0)
+        placements[view.id] = Placement(start, positions)
+        start += layout.pages
+    return placements
+
+
+def book_metadata(views: list[BriefView], config: Config) -> PdfMetadata:
+    """The book's document properties; its date is the latest as-of date among the briefs."""
+    return PdfMetadata(title=f"{config.site_title}: briefing book", author=config.organisation,
+                       subject="Briefing book: " + "; ".join(view.title for view in views),
+                       keywords=parties(views), language=config.language, date=max(view.as_of for view in views))
+
+
+def book_front_job(views: list[BriefView], layouts: list[PrintedLayout], front_pages: int, config: Config,
+                   env: jinja2.Environment, fonts: tuple[FontFace, ...], allowed: tuple[Path, ...]) -> PdfJob:
+    """The book's cover, contents and matrix, numbered as if ``front_pages`` long (the caller checks)."""
+    metadata = book_metadata(views, config)
+    book = Book(title=metadata.title, organisation=config.organisation, as_of=metadata.date,
+                marking=book_marking(views, config.marking), briefs=tuple(views), matrix=matrix_tables(views),
+                placements=book_placements(views, layouts, front_pages))
     html = render(env, "book_print.html", book=book, **template_context(config, fonts))
-    metadata = PdfMetadata(title=book.title, author=config.organisation,
-                           subject="Briefing book: " + "; ".join(view.title for view in views),
-                           keywords=parties(views), language=config.language, date=as_of)
     return PdfJob(BOOK_PDF, (Candidate(html),), metadata, config.pdf_variant, config.project, allowed)
+
+
+def folio_job(pages: int, config: Config, env: jinja2.Environment, fonts: tuple[FontFace, ...],
+              allowed: tuple[Path, ...]) -> PdfJob:
+    """The book's page numbers, one page each, for at least ``pages`` pages (untagged: binding marks them)."""
+    count = -(-pages // FOLIO_PAGES_STEP) * FOLIO_PAGES_STEP
+    html = render(env, "folio_print.html", pages=count, **template_context(config, fonts))
+    metadata = PdfMetadata(title="Folio", author=config.organisation, subject="", keywords=(),
+                           language=config.language, date=dt.date(2000, 1, 1))
+    return PdfJob("folio.pdf", (Candidate(html),), metadata, config.pdf_variant, config.project, allowed,
+                  tagged=False)

@@ -1,0 +1,121 @@
+"""The briefing book as bound from the printed briefs: pages, tags, links, bookmarks and folio."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from briefing.binding import bind_book, printed_layout
+from briefing.build import BuildResult, gather
+from briefing.config import Config
+
+PROFILES = ["minsk-implementation", "sanctions", "savchenko-case", "syria-ceasefire", "syria-transition"]
+
+
+def _page_text(path: Path, page: int) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page), str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def book(built: BuildResult):
+    with pikepdf.open(built.out / "pdf" / "briefing-book.pdf") as pdf:
+        yield pdf
+
+
+def _page_number(pdf, page_object) -> int:
+    return next(number for number, page in enumerate(pdf.pages, start=1) if page.obj.objgen == page_object.objgen)
+
+
+def _named(pdf) -> dict[str, object]:
+    names = pdf.Root.Names.Dests.Names
+    return {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+
+
+def test_the_book_is_its_own_pages_then_every_brief_whole(built: BuildResult, book) -> None:
+    front = 3  # cover, contents, matrix
+    lengths = [printed_layout((built.out / "pdf" / f"{p}.pdf").read_bytes()).pages for p in PROFILES]
+    assert len(book.pages) == front + sum(lengths)
+    start = front
+    for profile_id, length in zip(PROFILES, lengths):
+        with pikepdf.open(built.out / "pdf" / f"{profile_id}.pdf") as brief:
+            for offset in range(length):
+                # The brief's page is copied, not laid out again: its drawing is there unchanged.
+                theirs = brief.pages[offset].obj.Contents
+                assert isinstance(theirs, pikepdf.Stream)
+                assert any(stream.read_raw_bytes() == theirs.read_raw_bytes()
+                           for stream in book.pages[start + offset].obj.Contents), (profile_id, offset)
+        start += length
+
+
+def test_every_page_but_the_cover_carries_the_book_page_number(built: BuildResult, book) -> None:
+    path = built.out / "pdf" / "briefing-book.pdf"
+    assert "Briefing book · page" not in _page_text(path, 1)
+    for number in range(2, len(book.pages) + 1):
+        assert f"Briefing book · page {number}\n" in _page_text(path, number), number
+    # Each brief keeps its own "Page X of Y" beside the book's number.
+    assert "Page 1 of " in _page_text(path, 4)
+
+
+def test_the_tag_structure_holds_every_brief_as_a_part(book) -> None:
+    root = book.Root.StructTreeRoot
+    document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
+    assert document.S == "/Document"
+    parts = [kid for kid in document.K if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Part"]
+    assert len(parts) == len(PROFILES)
+    assert all(part.P.objgen == document.objgen for part in parts)
+    numbers = root.ParentTree.Nums
+    keys = {int(numbers[i]) for i in range(0, len(numbers), 2)}
+    assert len(keys) == len(numbers) // 2  # no key is used twice
+    for page in book.pages:
+        assert int(page.obj.StructParents) in keys
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation:
+                assert int(annotation.StructParent) in keys
+    assert book.Root.MarkInfo.Marked is True and str(book.Root.Lang)
+
+
+def test_every_internal_link_leads_where_it_says(built: BuildResult, config: Config, book) -> None:
+    named = _named(book)
+    path = built.out / "pdf" / "briefing-book.pdf"
+    for page in book.pages:
+        for annotation in page.obj.get("/Annots", []):
+            if "/Dest" in annotation:
+                assert str(annotation.Dest) in named, str(annotation.Dest)
+    contents = _page_text(path, 2)
+    project = gather(config)
+    for profile_id in PROFILES:
+        title = project.profiles[profile_id].title
+        listed = int(re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, re.M).group(1))
+        assert _page_number(book, named[f"brief-{profile_id}"][0]) == listed
+        positions = _page_number(book, named[f"{profile_id}-positions"][0])
+        assert "Where the parties stand" in _page_text(path, positions)
+        assert f"p. {positions}" in _page_text(path, 3), profile_id  # the matrix cites that page
+    # A note reference inside a brief still reaches that brief's own notes.
+    note = _page_number(book, named["sanctions-note-1"][0])
+    assert "Notes" in _page_text(path, note) and "Russia: Western sanctions" in _page_text(path, note)
+
+
+def test_bookmarks_list_the_book_parts_then_each_brief_with_its_sections(config: Config, book) -> None:
+    project = gather(config)
+    with book.open_outline() as outline:
+        top = [item.title for item in outline.root]
+        assert top == ["Contents", "Where the parties stand: all issues",
+                       *(project.profiles[p].title for p in PROFILES)]
+        sanctions = outline.root[2 + PROFILES.index("sanctions")]
+        assert [child.title for child in sanctions.children][:2] == ["Bottom line", "Key judgments"]
+        assert _page_number(book, sanctions.destination[0]) == _page_number(book, _named(book)["brief-sanctions"][0])
+
+
+def test_binding_refuses_a_folio_shorter_than_the_book(built: BuildResult) -> None:
+    brief = (built.out / "pdf" / "savchenko-case.pdf").read_bytes()
+    with pytest.raises(ValueError, match="the folio has 1 pages; the book needs"):
+        bind_book(brief, [brief], _one_page_pdf(built))
+
+
+def _one_page_pdf(built: BuildResult) -> bytes:
+    return (built.out / "pdf" / "savchenko-case-handout.pdf").read_bytes()

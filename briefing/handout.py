@@ -64,7 +64,7 @@ class Handout:
     indicators: tuple[str, ...]
     omitted: tuple[str, ...]
     full_brief_url: str | None
-    cuts: dict[str, int]  # element key -> ladder step that removes it (marks data-cut in the HTML)
+    cuts: dict[str, int]  # element key -> ladder step that removes it (marks data-cut on those shown)
 
 
 def key_points(view: BriefView) -> tuple[KeyPoint, ...]:
@@ -106,14 +106,15 @@ def handout(view: BriefView, plan: HandoutPlan, config: Config) -> Handout:
         cut_quotes=cut, show_quotes=len(cut) < len(quoted), events=recent[-plan.events:] if plan.events else (),
         indicators=view.indicators[:plan.indicators], omitted=tuple(omitted),
         full_brief_url=config.site_url + view.page if config.site_url else None,
-        cuts=cut_levels(view, rows) if plan == HandoutPlan() else {},
+        cuts=cut_levels(view, rows),
     )
 
 
 def cut_levels(view: BriefView, rows: tuple[PositionRow, ...]) -> dict[str, int]:
     """For each element of the fullest handout, the first step of the ladder that removes it.
 
-    The fitting loop reads these marks off the first layout to skip versions that cannot fit.
+    The fitting loop reads these marks off each layout that runs long, to skip the versions
+    that cannot fit either.
     """
     ladder = plans()
     recent = len(view.timeline[-HandoutPlan.events:])
@@ -124,8 +125,8 @@ def cut_levels(view: BriefView, rows: tuple[PositionRow, ...]) -> dict[str, int]
     marks = {
         **{f"point-{i}": first(lambda p, i=i: p.key_points <= i) for i in range(len(key_points(view)))},
         **{f"indicator-{i}": first(lambda p, i=i: p.indicators <= i) for i in range(len(view.indicators))},
-        # events keep the latest: the i-th of the recent ones goes once fewer than recent - i remain
-        **{f"event-{i}": first(lambda p, i=i: p.events < recent - i) for i in range(recent)},
+        # events keep the latest: counted from the newest (0), the i-th goes once i or fewer remain
+        **{f"event-{i}": first(lambda p, i=i: p.events <= i) for i in range(recent)},
     }
     for row in rows:
         marks[f"tail-{row.party.id}"] = first(lambda p: p.short_positions)

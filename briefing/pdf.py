@@ -16,7 +16,7 @@ import io
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -149,44 +149,123 @@ def render_pdf(html: str, base: Path, allowed: tuple[Path, ...], metadata: PdfMe
     return write_document(render_document(html, base, allowed), metadata, variant)
 
 
-def overflow_and_cuts(document, max_pages: int) -> tuple[float, dict[int, float]]:
-    """From a layout that ran long: how much height must go, and at most how much each cut frees.
+@dataclass
+class Reducible:
+    """The marked content of part of a layout: how much height each step of cuts could take away."""
+
+    marks: dict[int, float] = field(default_factory=dict)  # cut step -> height of the boxes marked with it
+    groups: list[SideBySide] = field(default_factory=list)
+
+    def could_free(self, level: int) -> float:
+        """At most how much height goes when every cut up to ``level`` is made."""
+        return (sum(height for cut, height in self.marks.items() if cut <= level)
+                + sum(group.could_free(level) for group in self.groups))
+
+
+@dataclass
+class SideBySide:
+    """Boxes laid out side by side (a flex row, a table row), as tall as the tallest of them.
+
+    Cutting from one of them frees height only as far as it stops being the tallest.
+    """
+
+    height: float
+    columns: list[tuple[float, Reducible]]  # each column's own content height, and its marked content
+    reflows_at: int | None = None  # from this step a whole column may go and the others widen
+
+    def could_free(self, level: int) -> float:
+        if self.reflows_at is not None and level >= self.reflows_at:
+            return self.height
+        tallest = max((height - content.could_free(level) for height, content in self.columns), default=0.0)
+        return max(0.0, self.height - max(tallest, 0.0))
+
+
+def _cut_level(box) -> int | None:
+    element = getattr(box, "element", None)
+    level = element.get("data-cut") if element is not None and hasattr(element, "get") else None
+    return int(level) if level is not None and level.isdigit() else None
+
+
+def _content_height(box) -> float:
+    """A box's height down to the foot of its content.
+
+    Flex items and table cells are stretched to their row (a cell by padding at its foot),
+    so this stops at the content; leaving out the bottom padding keeps it from ever
+    exceeding the true figure, which would understate what a cut elsewhere could free.
+    """
+    children = getattr(box, "children", ())
+    bottom = max((child.position_y + child.margin_height() for child in children), default=box.content_box_y())
+    return bottom - box.position_y
+
+
+def _collect(box, into: Reducible, reflows_at: int | None = None) -> None:
+    """Add what the cuts marked in ``box`` could free to ``into``."""
+    level = _cut_level(box)
+    if level is not None:
+        into.marks[level] = into.marks.get(level, 0.0) + box.margin_height()
+        return
+    kind = type(box).__name__
+    children = getattr(box, "children", ())
+    if kind == "TableBox":
+        cells = [_cut_level(cell) for group in children for row in getattr(group, "children", ())
+                 for cell in getattr(row, "children", ())]
+        reflows_at = max((cut for cut in cells if cut is not None), default=None)
+    side_by_side = kind == "TableRowBox" or (kind == "FlexBox" and len(children) > 1
+                                             and len({child.position_y for child in children}) == 1)
+    if not side_by_side:
+        for child in children:
+            _collect(child, into, reflows_at)
+        return
+    group = SideBySide(box.margin_height(), [], reflows_at if kind == "TableRowBox" else None)
+    for child in children:
+        content = Reducible()
+        cut = _cut_level(child)
+        if cut is not None:
+            content.marks[cut] = _content_height(child)
+        else:
+            for grandchild in getattr(child, "children", ()):
+                _collect(grandchild, content, reflows_at)
+        group.columns.append((_content_height(child), content))
+    into.groups.append(group)
+
+
+def overrun(document, max_pages: int) -> tuple[float, Reducible]:
+    """From a layout that ran long: how much height must go, and what each step of cuts could free.
 
     Used height is measured to the bottom of the last line, table or other leaf-level box
     on each page (block containers that were split are stretched to the page foot). Each
-    element marked ``data-cut`` counts with the height of its boxes, a table cell with its
-    whole row's, which is never less than what removing it gives back; so a skip chosen
-    from these figures never cuts more than the plain step-by-step loop would.
+    element marked ``data-cut`` counts with the height of its boxes; side by side, only what
+    would stop its column being the tallest; a table cell, when its whole column could go,
+    with its whole row. None of this is less than what the cut really gives back, so a skip
+    chosen from these figures never cuts more than the plain step-by-step loop would.
     """
     capacity = document.pages[0]._page_box.height * max_pages
     used = 0.0
-    freed: dict[int, float] = {}
+    content = Reducible()
     for page in document.pages:
         top = page._page_box.content_box_y()
         bottom = top
         root = page._page_box.children[0]  # the html box; the margin boxes follow it
-        stack = [(root, page._page_box)]
+        _collect(root, content)
+        stack = [root]
         while stack:
-            box, parent = stack.pop()
-            element = getattr(box, "element", None)
-            level = element.get("data-cut") if element is not None and hasattr(element, "get") else None
-            if level is not None and level.isdigit():
-                measured = parent if type(box).__name__ == "TableCellBox" else box
-                freed[int(level)] = freed.get(int(level), 0.0) + measured.margin_height()
-            if type(box).__name__ in ("PageBox", "BlockBox"):
-                stack.extend((child, box) for child in getattr(box, "children", ()))
+            box = stack.pop()
+            if type(box).__name__ == "BlockBox":
+                stack.extend(getattr(box, "children", ()))
             else:
                 bottom = max(bottom, box.position_y + box.margin_height())
-                if level is None:
-                    stack.extend((child, box) for child in getattr(box, "children", ()))
         used += bottom - top
-    return used - capacity, freed
+    return used - capacity, content
 
 
-def first_worth_trying(job: PdfJob, needed: float, freed: dict[int, float]) -> int:
-    """The index of the first candidate whose cuts could free ``needed`` height (all before cannot)."""
-    for index, candidate in enumerate(job.candidates[1:], start=1):
-        if sum(h for level, h in freed.items() if level <= candidate.level) >= needed:
+def first_worth_trying(job: PdfJob, tried: int, needed: float, content: Reducible) -> int:
+    """The first candidate after ``tried`` whose further cuts could free ``needed`` height (all before cannot).
+
+    ``content`` was measured on the layout of candidate ``tried``: the elements it still
+    shows, by the step that removes them.
+    """
+    for index in range(tried + 1, len(job.candidates)):
+        if content.could_free(job.candidates[index].level) >= needed:
             return index
     return len(job.candidates) - 1
 
@@ -194,10 +273,10 @@ def first_worth_trying(job: PdfJob, needed: float, freed: dict[int, float]) -> i
 def run_job(job: PdfJob) -> PdfOutcome:
     """Render a job: the fullest candidate within the page limit, or an error if none fits.
 
-    The fullest candidate is laid out first. If it runs long, the heights of its marked
-    elements tell which later candidates cannot possibly fit; those are skipped and the rest
-    laid out in turn. Only the one that fits is written, so a product never spills past its
-    limit and says exactly what it left out.
+    The fullest candidate is laid out first. Whenever a layout runs long, the heights of its
+    marked elements tell which later candidates cannot possibly fit; those are skipped and
+    the next that might is laid out. Only the one that fits is written, so a product never
+    spills past its limit and says exactly what it left out.
     """
     attempt, index = 0, 0
     while index < len(job.candidates):
@@ -210,10 +289,9 @@ def run_job(job: PdfJob) -> PdfOutcome:
         if job.max_pages is None or len(document.pages) <= job.max_pages:
             data = write_document(document, job.metadata, job.variant, job.tagged)
             return PdfOutcome(job.path, data, len(document.pages), candidate.omitted, candidate.html, attempt)
-        if index == 0:
-            index = first_worth_trying(job, *overflow_and_cuts(document, job.max_pages))
-        else:
-            index += 1
+        if index == len(job.candidates) - 1:
+            break
+        index = first_worth_trying(job, index, *overrun(document, job.max_pages))
     limit = f"{job.max_pages} page{'s' if job.max_pages != 1 else ''}"
     raise RenderError(f"{job.path}: does not fit on {limit} even after leaving out "
                       f"{', '.join(job.candidates[-1].omitted) or 'nothing'}; shorten the profile's summary "

@@ -11,10 +11,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from briefing.build import BuildResult, build, gather
+from briefing.build import BuildResult, build, gather, pdf_jobs
 from briefing.cli import main
 from briefing.config import Config, load_config
 from briefing.errors import RenderError
+from briefing.pdf import render_document, run_job
+from briefing.rendering import brief_view, make_environment
 from briefing.text import fold
 
 from conftest import pdf_text
@@ -144,6 +146,28 @@ def test_bookmarks_nest_sections_under_the_brief_title(built: BuildResult) -> No
     sections = [item.title for item in outline[1] if not isinstance(item, list)]
     assert sections[:3] == ["Bottom line", "Key judgments", "Background"] and sections[-1] == "Notes"
     assert [item.title for item in outline[1][sections.index("Outlook") + 1]] == ["What to watch"]
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_skipping_ahead_prints_the_handout_that_trying_every_version_would(project: Path, page_size: str) -> None:
+    config_file = project / "config.yaml"
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace("page_size: A4", f"page_size: {page_size}"),
+                           encoding="utf-8")
+    config = load_config(config_file)
+    state = gather(config)
+    views = [brief_view(state.briefs[i], state.sources, state.registry) for i in PROFILES]
+    skipped = 0
+    for job in pdf_jobs(views, config, make_environment([config.templates]), ("handout",)):
+        printed = run_job(job)
+        tried = 0
+        for candidate in job.candidates:
+            tried += 1
+            if len(render_document(candidate.html, job.base, job.allowed).pages) == 1:
+                break
+        assert printed.omitted == candidate.omitted, (job.path, printed.omitted, candidate.omitted)
+        assert printed.attempts <= tried
+        skipped += tried - printed.attempts
+    assert skipped > 0  # the measurements do spare layouts
 
 
 def test_letter_and_pdf_a_3b_give_valid_one_page_handouts(project: Path) -> None:

@@ -194,7 +194,7 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     files: dict[str, bytes] = {outcome.path: outcome.data for outcome in outcomes}
     if html:
         files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files), memo=memo))
-    write_atomically(target, files)
+    write_atomically(target, files, unchanged=memo.on_disk)
     BuildState(fingerprint, {path: digest(data) for path, data in files.items()} | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
                memo.keys, memo.meta).save(cache_dir, target)
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started,
@@ -320,6 +320,17 @@ def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, .
     return jobs
 
 
+def link_if_same_size(existing: Path, new: Path, size: int) -> bool:
+    """Hard-link ``existing`` as ``new`` if it is still ``size`` bytes long; False when it cannot be."""
+    try:
+        if existing.stat().st_size != size:
+            return False
+        os.link(existing, new)
+        return True
+    except OSError:
+        return False
+
+
 def guard_output_folder(target: Path, config: Config) -> None:
     """Refuse to replace a folder that make-brief did not make, or one that holds the project."""
     project = config.project.resolve()
@@ -331,8 +342,13 @@ def guard_output_folder(target: Path, config: Config) -> None:
                          f"(no {OUTPUT_MARKER} file); choose another --out or empty it")
 
 
-def write_atomically(target: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into a fresh folder beside ``target`` and swap it in whole."""
+def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] | frozenset[str] = frozenset()) -> None:
+    """Write ``files`` into a fresh folder beside ``target`` and swap it in whole.
+
+    A file named in ``unchanged`` already holds these bytes in ``target``: the new folder
+    gets a hard link to it rather than a copy (nothing ever writes into a built file, so
+    the two folders cannot disturb each other), which keeps a small edit to a large site cheap.
+    """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     retired_before = sorted(parent.glob(f".{target.name}.old-*"))
@@ -349,7 +365,8 @@ def write_atomically(target: Path, files: dict[str, bytes]) -> None:
         for relative_path, content in sorted(files.items()):
             path = staging / relative_path
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            if relative_path not in unchanged or not link_if_same_size(target / relative_path, path, len(content)):
+                path.write_bytes(content)
         (staging / OUTPUT_MARKER).write_bytes(_MARKER_TEXT)
         retired = parent / f".{target.name}.old-{os.getpid()}"
         if target.exists():

@@ -144,6 +144,7 @@ class RenderMemo:
         self.meta: dict[str, dict[str, object]] = {}
         self.rebuilt: list[str] = []
         self.reused: list[str] = []
+        self.on_disk: set[str] = set()  # reused outputs whose file in ``out`` was read and checked
         self.fingerprints = Fingerprints()
 
     def key(self, *parts: object) -> str:
@@ -157,7 +158,10 @@ class RenderMemo:
             data = (self.out / path).read_bytes()
         except OSError:
             return None
-        return data if digest(data) == self.previous.outputs[path] else None
+        if digest(data) != self.previous.outputs[path]:
+            return None
+        self.on_disk.add(path)
+        return data
 
     def recall(self, path: str, key: str, needs_meta: bool = False) -> bytes | None:
         """The previous bytes of ``path`` if its inputs are unchanged, else None.

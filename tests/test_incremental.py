@@ -67,6 +67,26 @@ def test_editing_one_profile_rerenders_its_outputs_and_not_the_other_briefs(buil
     assert "A new first line." in (built_project / "out" / "briefs" / "sanctions.html").read_text(encoding="utf-8")
 
 
+def test_a_rebuild_links_the_files_it_reuses_and_writes_only_the_rest(built_project: Path) -> None:
+    out = built_project / "out"
+    before = {path: (out / path).stat().st_ino for path in OTHER_BRIEF_OUTPUTS + ["briefs/sanctions.html"]}
+    edit(built_project / "profiles" / "sanctions.yaml", "outlook: |\n", "outlook: |\n  Another first line.\n")
+    result = rebuild(built_project)
+    assert "briefs/sanctions.html" in result.rebuilt and set(OTHER_BRIEF_OUTPUTS) <= set(result.reused)
+    # The new out/ holds the very files the previous one did (hard links), and a new one for the edit.
+    assert all((out / path).stat().st_ino == before[path] for path in OTHER_BRIEF_OUTPUTS)
+    assert (out / "briefs/sanctions.html").stat().st_ino != before["briefs/sanctions.html"]
+    # A reused file tampered with in out/ since is not linked but written again, as recorded.
+    tampered = out / OTHER_BRIEF_OUTPUTS[0]
+    original = tampered.read_bytes()
+    os.unlink(tampered)
+    tampered.write_bytes(original.replace(b"</html>", b"<!-- tampered --></html>"))
+    edit(built_project / "profiles" / "sanctions.yaml", "Another first line.", "Yet another first line.")
+    result = rebuild(built_project)
+    assert OTHER_BRIEF_OUTPUTS[0] in result.rebuilt
+    assert (out / OTHER_BRIEF_OUTPUTS[0]).read_bytes() == original
+
+
 def test_editing_a_cited_article_rerenders_its_page_and_the_briefs_that_cite_it(built_project: Path) -> None:
     edit(built_project / "seeds" / "003_50f3da926bbe71fc.txt", "under a light snow", "under light snow")
     result = rebuild(built_project)

@@ -56,7 +56,7 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
     """Render, one after another in this process, the print HTML each of make-brief's PDFs was made from.
 
     That is each full brief, each handout as printed (the candidate that fitted) and the
-    briefing book's own pages (cover, contents, matrix); the book's briefs are those same
+    briefing book's own pages (cover and contents, the matrix's parts); the book's briefs are those same
     briefs, bound rather than laid out again.
     """
     import json
@@ -66,7 +66,7 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
     from briefing.binding import printed_layout
     from briefing.build import font_faces, gather, pdf_jobs
     from briefing.config import load_config
-    from briefing.products import BOOK_PDF, book_front_job
+    from briefing.products import BOOK_PDF, BookLengths, book_part_jobs
     from briefing.rendering import brief_view, make_environment
 
     config = load_config(project / "config.yaml")
@@ -83,9 +83,10 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
         documents.append(chosen.html)
     faces = font_faces()
     layouts = [printed_layout((project / "out" / view.pdf).read_bytes()) for view in views]
-    front = book_front_job(views, layouts, int(meta.get(BOOK_PDF, {}).get("front_pages", 3)), config, env, faces,
+    lengths = meta[BOOK_PDF]["lengths"]
+    parts = book_part_jobs(views, layouts, BookLengths(lengths[0], tuple(lengths[1:])), config, env, faces,
                            (config.project, *sorted({face.path.parent for face in faces})))
-    documents.append(front.candidates[0].html)
+    documents.extend(part.candidates[0].html for part in parts)
     started = time.perf_counter()
     for html in documents:
         weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf(

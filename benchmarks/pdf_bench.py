@@ -16,7 +16,7 @@ It times, in one run and after one warm-up render:
   briefs already counted, bound rather than laid out again).
 
 Each timed build is forced (nothing reused from the previous one) and starts without the
-book's cached folio.
+book's cached parts and folio.
 
 The ratios are build time over WeasyPrint-alone time (lower is better; the target is at most
 1.2 in one process and below 1.0 with every core). Each figure is the best of ``--repeat`` runs.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -73,9 +74,8 @@ def main() -> None:
                 io.BytesIO(), pdf_variant=config.pdf_variant, pdf_tags=True)
 
     def cold_build(processes: int) -> None:
-        # Every PDF rendered again, and the book's folio too (the build keeps it in .cache/).
-        for folio in (config.project / ".cache").glob("folio-*.pdf"):
-            folio.unlink()
+        # Every PDF rendered again, and the book's own parts and folio too (kept in .cache/).
+        shutil.rmtree(config.project / ".cache" / "book-parts", ignore_errors=True)
         build(config, html=False, out=out, workers=processes, force=True)
 
     with tempfile.TemporaryDirectory() as scratch:

@@ -1,7 +1,7 @@
 """Binding stage: the briefing book put together from PDFs that are already rendered.
 
-The book is its front matter (cover, contents, the cross-issue matrix) followed by every
-full brief exactly as it was printed on its own. Laying the briefs out a second time would
+The book is its own pages (cover and contents, then the cross-issue matrix, rendered as a
+few separate parts) followed by every full brief exactly as it was printed on its own. Laying the briefs out a second time would
 double the cost of a build and hold every brief's layout in memory at once; binding copies
 their pages instead and merges what makes the result one accessible document: the tag
 structure (each brief becomes a ``Part`` of the book's ``Document``), the named
@@ -44,18 +44,19 @@ def printed_layout(data: bytes) -> PrintedLayout:
         return PrintedLayout(len(pdf.pages), anchors)
 
 
-def bind_book(front: bytes, briefs: list[bytes], folio: bytes) -> bytes:
-    """The front matter followed by every brief, as one tagged PDF with the folio on every page but the first.
+def bind_book(parts: list[bytes], folio: bytes) -> bytes:
+    """``parts`` in order as one tagged PDF, with the folio on every page but the first.
 
-    ``folio`` holds at least as many pages as the book; its page N carries page number N.
-    The book's metadata, language and output intent are the front matter's. Named
-    destinations of the briefs replace the front matter's own of the same name: the
-    contents and the matrix link to placeholders that the briefs really hold.
+    The first part is the book's opening: its metadata, language and output intent are the
+    book's, and every later part becomes a ``Part`` of its structure. ``folio`` holds at
+    least as many pages as the book; its page N carries page number N. A named destination
+    of a later part replaces an earlier one of the same name: the contents and the matrix
+    link to stand-ins for anchors that the parts bound in after them really hold.
     """
     import pikepdf
 
-    book = pikepdf.open(io.BytesIO(front))
-    sources = [pikepdf.open(io.BytesIO(data)) for data in briefs]
+    book = pikepdf.open(io.BytesIO(parts[0]))
+    sources = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
     stamps = pikepdf.open(io.BytesIO(folio))
     try:
         document = _document_element(book)

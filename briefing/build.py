@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .actors import Registry, load_actors
-from .buildcache import (BuildState, JsonStore, RenderMemo, digest, input_fingerprint, key_of, package_inputs,
-                         up_to_date)
+from .buildcache import (BuildState, JsonStore, PartCache, RenderMemo, digest, input_fingerprint, key_of,
+                         package_inputs, up_to_date)
 from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
@@ -254,54 +254,51 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
                        memo: RenderMemo | None) -> PdfOutcome:
     """The briefing book: its own pages rendered with the pages where each brief falls, then bound.
 
-    How long the front matter runs decides where the briefs start, and the contents it
-    holds could in principle change its length; it is rendered again with the new numbers
-    until the two agree (once, in practice; the previous build's length is the first guess).
-    The folio, the same for every book of a length, is kept in the project's cache.
+    The book's own parts (the opening, runs of the matrix) are numbered from guessed
+    lengths (the previous build's); when a part comes out longer or shorter, the parts
+    are numbered again and those whose pages change are rendered again. Each part, and the
+    folio, is kept in the project's cache under the key of its HTML, so an edit renders
+    only the parts it changes.
     """
     from .binding import bind_book, printed_layout
     from .pdf import PdfOutcome, render_jobs
-    from .products import BOOK_PDF, book_front_job, folio_job
+    from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
 
     faces = font_faces()
     allowed = (config.project, *sorted({face.path.parent for face in faces}))
     fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
     layouts = [printed_layout(brief.data) for brief in briefs]
+    cache = PartCache(config.project / ".cache" / "book-parts")
     previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
-    front_pages = int(previous.get("front_pages", 3))
+    runs = len(matrix_runs(matrix_tables(views)))
+    guessed = list(previous.get("lengths", ()))
+    lengths = (BookLengths(guessed[0], tuple(guessed[1:])) if len(guessed) == runs + 1
+               else BookLengths(1, (1,) * runs))
     for _ in range(4):
-        front = book_front_job(views, layouts, front_pages, config, env, faces, allowed)
-        folio = folio_job(front_pages + sum(layout.pages for layout in layouts), config, env, faces, allowed)
-        key = memo.key("book", front, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
+        parts = book_part_jobs(views, layouts, lengths, config, env, faces, allowed)
+        folio = folio_job(lengths.front + sum(layout.pages for layout in layouts), config, env, faces, allowed)
+        key = memo.key("book", parts, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
         data = memo.recall(BOOK_PDF, key, needs_meta=True) if memo else None
         if data is not None:
-            return PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (), front.candidates[0].html, 0)
-        folio_file = config.project / ".cache" / f"folio-{key_of(folio, fonts)[:24]}.pdf"
-        folio_data = folio_file.read_bytes() if folio_file.exists() else None
-        rendered = render_jobs([front] + ([folio] if folio_data is None else []), workers)
-        if folio_data is None:
-            folio_data = rendered[1].data
-            keep_one_folio(folio_file, folio_data)
-        if rendered[0].pages == front_pages:
+            return PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (), parts[0].candidates[0].html, 0)
+        keys = [key_of(job, fonts) for job in (*parts, folio)]
+        rendered = {k: cache.get(k) for k in keys}
+        pending = [job for job, k in zip((*parts, folio), keys) if rendered[k] is None]
+        for job, outcome in zip(pending, render_jobs(pending, workers)):
+            rendered[key_of(job, fonts)] = cache.put(key_of(job, fonts), outcome.data)
+        counts = [printed_layout(rendered[k]).pages for k in keys[:-1]]
+        actual = BookLengths(counts[0], tuple(counts[1:]))
+        if actual == lengths:
             break
-        front_pages = rendered[0].pages
+        lengths = actual
     else:
-        raise RenderError(f"{BOOK_PDF}: the contents do not settle on a length ({front_pages} pages last)")
-    data = bind_book(rendered[0].data, [brief.data for brief in briefs], folio_data)
-    pages = front_pages + sum(layout.pages for layout in layouts)
+        raise RenderError(f"{BOOK_PDF}: the contents do not settle on a length")
+    cache.keep(keys)
+    data = bind_book([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]])
+    pages = lengths.front + sum(layout.pages for layout in layouts)
     if memo:
-        memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "front_pages": front_pages})
-    return PdfOutcome(BOOK_PDF, data, pages, (), front.candidates[0].html, len(rendered))
-
-
-def keep_one_folio(path: Path, data: bytes) -> None:
-    """Cache the folio in ``path``, replacing any folio of another length or style."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob("folio-*.pdf"):
-        stale.unlink(missing_ok=True)
-    temporary = path.with_suffix(f".tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+        memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})
+    return PdfOutcome(BOOK_PDF, data, pages, (), parts[0].candidates[0].html, len(pending))
 
 
 def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS) -> list:

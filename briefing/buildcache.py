@@ -248,3 +248,30 @@ class JsonStore:
             self.connection.commit()
             self.connection.close()
             self.connection = None
+
+
+class PartCache:
+    """Rendered parts of the briefing book (and its folio), one PDF file each under the project's cache."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return (self.folder / f"{key}.pdf").read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, data: bytes) -> bytes:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{key}.tmp-{os.getpid()}"
+        temporary.write_bytes(data)
+        temporary.replace(self.folder / f"{key}.pdf")
+        return data
+
+    def keep(self, keys: list[str]) -> None:
+        """Forget every part but these: the cache holds one book's parts, not every book's."""
+        wanted = {f"{key}.pdf" for key in keys}
+        for path in self.folder.glob("*.pdf"):
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)

@@ -28,6 +28,9 @@ BOOK_PDF = "pdf/briefing-book.pdf"
 # Issues side by side in one table of the book's matrix: more would not leave a readable
 # column on a landscape page.
 MATRIX_ISSUES_PER_TABLE = 6
+# Tables of the matrix rendered as one part: enough to fill a few pages, few enough that an
+# edit to one brief re-renders a small share of a large desk's matrix.
+MATRIX_TABLES_PER_PART = 3
 # The folio is rendered for a whole number of these pages, so that a book that grows or
 # shrinks by a page or two reuses the folio it had.
 FOLIO_PAGES_STEP = 64
@@ -72,16 +75,39 @@ class MatrixTable:
 
 
 @dataclass(frozen=True)
+class BookLengths:
+    """How many pages the book's own parts run to: the opening, then each run of matrix tables."""
+
+    opening: int
+    matrix: tuple[int, ...]
+
+    @property
+    def front(self) -> int:
+        return self.opening + sum(self.matrix)
+
+
+@dataclass(frozen=True)
 class Book:
-    """The briefing book's own pages: cover, contents and stance matrix, with where each brief falls."""
+    """The book's opening pages: cover and contents, with where the matrix and each brief fall."""
 
     title: str
     organisation: str
     as_of: dt.date
     marking: str
     briefs: tuple[BriefView, ...]
-    matrix: tuple[MatrixTable, ...]
     placements: dict[str, Placement]
+    matrix_page: int
+
+
+@dataclass(frozen=True)
+class MatrixPart:
+    """A run of the matrix's tables, rendered on its own so that an edit re-renders only its run."""
+
+    first: bool
+    tables: tuple[MatrixTable, ...]
+    placements: dict[str, Placement]  # of the briefs these tables show
+    marking: str  # the page furniture's, as on the book's other pages
+    as_of: dt.date
 
 
 def short_quote(quotes: tuple[QuoteView, ...]) -> QuoteView | None:
@@ -178,15 +204,35 @@ def book_metadata(views: list[BriefView], config: Config) -> PdfMetadata:
                        keywords=parties(views), language=config.language, date=max(view.as_of for view in views))
 
 
-def book_front_job(views: list[BriefView], layouts: list[PrintedLayout], front_pages: int, config: Config,
-                   env: jinja2.Environment, fonts: tuple[FontFace, ...], allowed: tuple[Path, ...]) -> PdfJob:
-    """The book's cover, contents and matrix, numbered as if ``front_pages`` long (the caller checks)."""
+def book_part_jobs(views: list[BriefView], layouts: list[PrintedLayout], lengths: BookLengths, config: Config,
+                   env: jinja2.Environment, fonts: tuple[FontFace, ...], allowed: tuple[Path, ...]) -> list[PdfJob]:
+    """The book's own pages as parts rendered apart: the opening, then runs of matrix tables.
+
+    Page numbers are given as if the parts ran to ``lengths`` (the caller renders again
+    when they do not). Each part holds only what it shows, so an edit to one brief leaves
+    the other runs of the matrix, and often the opening, exactly as they were.
+    """
     metadata = book_metadata(views, config)
-    book = Book(title=metadata.title, organisation=config.organisation, as_of=metadata.date,
-                marking=book_marking(views, config.marking), briefs=tuple(views), matrix=matrix_tables(views),
-                placements=book_placements(views, layouts, front_pages))
-    html = render(env, "book_print.html", book=book, **template_context(config, fonts))
-    return PdfJob(BOOK_PDF, (Candidate(html),), metadata, config.pdf_variant, config.project, allowed)
+    placements = book_placements(views, layouts, lengths.front)
+    opening = Book(title=metadata.title, organisation=config.organisation, as_of=metadata.date,
+                   marking=book_marking(views, config.marking), briefs=tuple(views), placements=placements,
+                   matrix_page=lengths.opening + 1)
+    html = render(env, "book_print.html", book=opening, **template_context(config, fonts))
+    jobs = [PdfJob(f"{BOOK_PDF} (cover and contents)", (Candidate(html),), metadata, config.pdf_variant,
+                   config.project, allowed)]
+    for number, tables in enumerate(matrix_runs(matrix_tables(views))):
+        shown = {view.id: placements[view.id] for table in tables for view in table.briefs}
+        part = MatrixPart(number == 0, tables, shown, opening.marking, opening.as_of)
+        html = render(env, "book_matrix_print.html", part=part,
+                      **template_context(config, fonts))
+        jobs.append(PdfJob(f"{BOOK_PDF} (matrix, part {number + 1})", (Candidate(html),), metadata,
+                           config.pdf_variant, config.project, allowed))
+    return jobs
+
+
+def matrix_runs(tables: tuple[MatrixTable, ...], size: int = MATRIX_TABLES_PER_PART) -> list[tuple[MatrixTable, ...]]:
+    """The matrix's tables in runs of ``size``, one rendered part each."""
+    return [tables[first:first + size] for first in range(0, len(tables), size)] or [()]
 
 
 def folio_job(pages: int, config: Config, env: jinja2.Environment, fonts: tuple[FontFace, ...],

@@ -66,7 +66,7 @@ def test_the_tag_structure_holds_every_brief_as_a_part(book) -> None:
     document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
     assert document.S == "/Document"
     parts = [kid for kid in document.K if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Part"]
-    assert len(parts) == len(PROFILES)
+    assert len(parts) == len(PROFILES) + 1  # and the matrix
     assert all(part.P.objgen == document.objgen for part in parts)
     numbers = root.ParentTree.Nums
     keys = {int(numbers[i]) for i in range(0, len(numbers), 2)}
@@ -114,7 +114,7 @@ def test_bookmarks_list_the_book_parts_then_each_brief_with_its_sections(config:
 def test_binding_refuses_a_folio_shorter_than_the_book(built: BuildResult) -> None:
     brief = (built.out / "pdf" / "savchenko-case.pdf").read_bytes()
     with pytest.raises(ValueError, match="the folio has 1 pages; the book needs"):
-        bind_book(brief, [brief], _one_page_pdf(built))
+        bind_book([brief, brief], _one_page_pdf(built))
 
 
 def _one_page_pdf(built: BuildResult) -> bytes:

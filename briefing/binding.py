@@ -165,9 +165,7 @@ def _adopt_structure(book, source, document, parent_tree: dict[int, object], fir
 
     root = source.Root.StructTreeRoot
     offset = next_key
-    for key, value in _number_tree(root.ParentTree).items():
-        parent_tree[key + offset] = value  # adopted below, once the elements are
-        next_key = max(next_key, key + offset + 1)
+    entries = _number_tree(root.ParentTree)
     for page in book.pages[first_page:]:
         if "/StructParents" in page.obj:
             page.obj.StructParents = int(page.obj.StructParents) + offset
@@ -182,10 +180,12 @@ def _adopt_structure(book, source, document, parent_tree: dict[int, object], fir
             part.S = pikepdf.Name.Part
         part.P = document
         document.K.append(part)
-    for key in range(offset, next_key):
-        if key in parent_tree:
-            parent_tree[key] = _adopt(book, parent_tree[key])
-    return next_key
+    # The parent tree's values in one copy (qpdf maps every element copied above to its copy).
+    keys = sorted(entries)
+    values = book.copy_foreign(source.make_indirect(pikepdf.Array([entries[key] for key in keys])))
+    for key, value in zip(keys, values):
+        parent_tree[key + offset] = value
+    return max((key + offset + 1 for key in keys), default=next_key)
 
 
 @dataclass(frozen=True)

@@ -240,13 +240,14 @@ def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
         if data is not None:
             meta = memo.meta[job.path]
             outcomes[job.path] = PdfOutcome(job.path, data, int(meta["pages"]), tuple(meta["omitted"]),
-                                            job.candidates[0].html, 0)
+                                            job.candidates[0].html, 0, dict(meta.get("anchors", {})))
         else:
             pending.append(job)
     for outcome in render_jobs(pending, workers, progress):
         outcomes[outcome.path] = outcome
         if memo:
-            memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted)})
+            memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted),
+                                         "anchors": outcome.anchors})
     return [outcomes[job.path] for job in jobs]
 
 
@@ -260,14 +261,16 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     folio, is kept in the project's cache under the key of its HTML, so an edit renders
     only the parts it changes.
     """
-    from .binding import bind_book, printed_layout
+    from .binding import PrintedLayout, bind_book, printed_layout
     from .pdf import PdfOutcome, render_jobs
     from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
 
     faces = font_faces()
     allowed = (config.project, *sorted({face.path.parent for face in faces}))
     fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
-    layouts = [printed_layout(brief.data) for brief in briefs]
+    # What the book needs of each brief was noted when it was rendered (an older build's may lack it).
+    layouts = [PrintedLayout(brief.pages, brief.anchors) if brief.anchors else printed_layout(brief.data)
+               for brief in briefs]
     cache = PartCache(config.project / ".cache" / "book-parts")
     previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
     runs = len(matrix_runs(matrix_tables(views)))

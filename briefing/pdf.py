@@ -81,6 +81,7 @@ class PdfOutcome:
     omitted: tuple[str, ...]
     html: str  # the candidate that was printed (the benchmark renders it again for comparison)
     attempts: int
+    anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of its page (from 0)
 
 
 def restricted_fetcher(allowed: tuple[Path, ...]):
@@ -288,7 +289,9 @@ def run_job(job: PdfJob) -> PdfOutcome:
         attempt += 1
         if job.max_pages is None or len(document.pages) <= job.max_pages:
             data = write_document(document, job.metadata, job.variant, job.tagged)
-            return PdfOutcome(job.path, data, len(document.pages), candidate.omitted, candidate.html, attempt)
+            anchors = {name: number for number, page in enumerate(document.pages) for name in page.anchors}
+            return PdfOutcome(job.path, data, len(document.pages), candidate.omitted, candidate.html, attempt,
+                              anchors)
         if index == len(job.candidates) - 1:
             break
         index = first_worth_trying(job, index, *overrun(document, job.max_pages))

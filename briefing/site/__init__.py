@@ -18,6 +18,7 @@ from ..config import Config
 from ..rendering import BriefView, font_faces, handout_pdf, render
 from ..sources import Source
 from .actor_pages import actor_views, write_actor_pages
+from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
 from .overview import write_stances_page, write_timeline_pages
 from .pages import CSS, FAVICON, HOME, NOT_FOUND, SEARCH, SEARCH_JS, Page, PageWriter, plain
@@ -46,7 +47,9 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     files = {view.id: downloads(view, pdfs) for view in views}
     writer = PageWriter(env, config, memo, actor_pages=actor_pages, downloads=files)
 
-    writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"), briefs=views)
+    links = [BriefLink.of(view) for view in views]
+    writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"),
+                briefs=[BriefCard.of(view) for view in views])
     for view in views:
         writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
                                        og_type="article", search_type="Brief"), brief=view)
@@ -56,10 +59,10 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_stances_page(writer, views)
     writer.page("search.html", Page(SEARCH, "Search", f"Search {config.site_title}.", section="search",
                                     in_sitemap=False),
-                briefs=views, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
+                briefs=links, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
                 source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)))
     writer.page("404.html", Page(NOT_FOUND, "Page not found", "There is no page at this address.",
-                                 in_sitemap=False), briefs=views)
+                                 in_sitemap=False), briefs=links)
 
     write_feed(writer, views, config)
     write_sitemap(writer, config, {view.page: view.as_of for view in views})

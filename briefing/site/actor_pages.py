@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..actors import Actor, Registry
 from ..rendering import BriefView, PositionView, QuoteView
 from ..text import fold
+from .briefs import BriefLink
 from .pages import ACTORS, Page, PageWriter, plain
 
 KIND_LABELS = {"person": "People", "institution": "Institutions", "state": "States"}
@@ -27,12 +28,12 @@ class ActorQuote:
 
     quote: QuoteView
     date: dt.date | None
-    citations: tuple[tuple[BriefView, str], ...]  # (brief, link target of the quote on its page)
+    citations: tuple[tuple[BriefLink, str], ...]  # (brief, link target of the quote on its page)
 
 
 @dataclass(frozen=True)
 class ActorPosition:
-    brief: BriefView
+    brief: BriefLink
     position: PositionView
 
 
@@ -49,15 +50,16 @@ class ActorView:
 
 def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorView]:
     """A view for every actor who is quoted or holds a position in any brief, by id."""
-    quotes: dict[str, dict[tuple, list[tuple[BriefView, QuoteView]]]] = {}
+    quotes: dict[str, dict[tuple, list[tuple[BriefLink, QuoteView]]]] = {}
     positions: dict[str, list[ActorPosition]] = {}
     for view in views:
+        link = BriefLink.of(view)
         for quote in view.quotes:
             # The same words from the same paragraph are one statement, however many briefs cite them.
             key = (quote.source.source.id, quote.note.paragraph, fold(quote.text))
-            quotes.setdefault(quote.speaker.id, {}).setdefault(key, []).append((view, quote))
+            quotes.setdefault(quote.speaker.id, {}).setdefault(key, []).append((link, quote))
         for position in view.positions:
-            positions.setdefault(position.party.id, []).append(ActorPosition(view, position))
+            positions.setdefault(position.party.id, []).append(ActorPosition(link, position))
 
     ids = sorted({*quotes, *positions})
     result = {}
@@ -67,7 +69,7 @@ def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorVi
         for cited in quotes.get(actor_id, {}).values():
             first = cited[0][1]
             said.append(ActorQuote(first, first.source.source.date,
-                                   tuple((view, f"{view.page}#q-{quote.id}") for view, quote in cited)))
+                                   tuple((link, f"{link.page}#q-{quote.id}") for link, quote in cited)))
         said.sort(key=lambda q: (q.date or dt.date.max, q.quote.source.source.id, q.quote.note.paragraph,
                                  len(q.quote.passage.before)))
         affiliation = registry[actor.affiliation] if actor.affiliation and actor.affiliation in registry else None

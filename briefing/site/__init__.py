@@ -2,7 +2,7 @@
 
 ``site_pages`` renders every page family in turn (home, briefs, sources, actors, timeline,
 stances, search, 404), then the feed and sitemap from the pages it wrote, then the search
-index from those same pages and the PDFs. Every internal link is relative, so the site
+indexes from those same pages and the PDFs (one for the source articles, one for the rest). Every internal link is relative, so the site
 works under any sub-path and from ``file://``.
 """
 
@@ -22,7 +22,7 @@ from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
 from .overview import write_stances_page, write_timeline_pages
 from .pages import CSS, FAVICON, HOME, NOT_FOUND, SEARCH, SEARCH_JS, Page, PageWriter, plain
-from .search import SearchDocument, pdf_text, search_index
+from .search import BRIEFS_BUNDLE, SOURCES_BUNDLE, SearchBundle, SearchDocument, pdf_text, search_index
 from .source_pages import write_source_pages
 
 __all__ = ["site_pages", "handout_pdf"]
@@ -54,13 +54,16 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
         writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
                                        og_type="article", search_type="Brief"), brief=view)
     source_ids = write_source_pages(writer, views, sources)
+    # The search page merges every bundle but the primary one; a bundle with nothing to index is not written.
+    merged = [SOURCES_BUNDLE.folder + "/"] if search and source_ids else []
     write_actor_pages(writer, actors)
     write_timeline_pages(writer, views)
     write_stances_page(writer, views)
     writer.page("search.html", Page(SEARCH, "Search", f"Search {config.site_title}.", section="search",
                                     in_sitemap=False),
                 briefs=links, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
-                source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)))
+                source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)),
+                merged_bundles=merged)
     writer.page("404.html", Page(NOT_FOUND, "Page not found", "There is no page at this address.",
                                  in_sitemap=False), briefs=links)
 
@@ -68,20 +71,30 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_sitemap(writer, config, {view.page: view.as_of for view in views})
     write_assets(writer, env)
     if search:
-        writer.files.update(indexed(search_documents(writer, views, pdfs), config.language, memo))
+        documents = search_documents(writer, views, pdfs)
+        for bundle in (BRIEFS_BUNDLE, SOURCES_BUNDLE):
+            members = [doc for doc in documents if search_bundle(doc) == bundle]
+            if members:
+                writer.files.update(indexed(members, config.language, bundle, memo))
     return writer.files
 
 
-def indexed(documents: list[SearchDocument], language: str, memo: RenderMemo | None) -> dict[str, bytes]:
-    """The search index, reused whole when no indexed page or PDF text changed."""
+def search_bundle(document: SearchDocument) -> SearchBundle:
+    """The bundle that indexes ``document``: source articles apart, since no brief edit changes them."""
+    return SOURCES_BUNDLE if document.path.startswith("sources/") else BRIEFS_BUNDLE
+
+
+def indexed(documents: list[SearchDocument], language: str, bundle: SearchBundle,
+            memo: RenderMemo | None) -> dict[str, bytes]:
+    """One search bundle, reused whole when none of the pages or PDF texts it indexes changed."""
     if memo is None:
-        return search_index(documents, language)
-    key = memo.key("pagefind", documents, language)
-    previous = memo.recall_group("pagefind", key)
+        return search_index(documents, language, bundle)
+    key = memo.key("pagefind", bundle, documents, language)
+    previous = memo.recall_group(bundle.folder, key)
     if previous is not None:
         return previous
-    files = search_index(documents, language)
-    memo.rendered_group("pagefind", files)
+    files = search_index(documents, language, bundle)
+    memo.rendered_group(bundle.folder, files)
     return files
 
 

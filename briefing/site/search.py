@@ -1,7 +1,13 @@
-"""Site stage, search: a Pagefind index of the briefs, sources, actors and the text of the PDFs.
+"""Site stage, search: Pagefind indexes of the briefs, sources, actors and the text of the PDFs.
 
-The pages to index and a stand-in page per PDF (its extracted text, pointing at the PDF)
-are written to a private temporary folder, and the Pagefind binary from the
+The site's pages are indexed in two bundles that the search page merges in the browser
+(Pagefind's multisite search): the source articles, which change only when an article
+does, and everything that depends on the briefs (their pages, the actors, the PDFs).
+Editing a brief then re-indexes a few hundred pages instead of every article on the desk.
+The primary bundle carries Pagefind's engine; the merged one only its index.
+
+For each bundle, the pages and a stand-in page per PDF (its extracted text, pointing at
+the PDF) are written to a private temporary folder and the Pagefind binary from the
 ``pagefind[bin]`` package indexes that folder in one run; the index comes back as files,
 so nothing reaches ``out/`` before the whole build has succeeded. (Pagefind's Python API
 answers one request per 100 ms, too slow for a thousand pages; the binary takes well under
@@ -25,6 +31,21 @@ from ..errors import RenderError
 SEARCH_FOLDER = "pagefind"
 # Pagefind's ready-made interfaces and highlighter: the site does not load them.
 _UNUSED = re.compile(r"^pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)$")
+# Pagefind's engine (script, worker, WebAssembly): a merged bundle is searched with the primary's.
+_ENGINE = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pagefind)$")
+
+
+@dataclass(frozen=True)
+class SearchBundle:
+    """One Pagefind index over part of the site, in its own folder."""
+
+    folder: str  # site path, e.g. "pagefind" or "pagefind/sources"
+    primary: bool  # the primary bundle ships the engine; the search page merges the others into it
+
+
+# The briefs, actors and PDFs change with any brief; the source articles only with the articles.
+BRIEFS_BUNDLE = SearchBundle(SEARCH_FOLDER, primary=True)
+SOURCES_BUNDLE = SearchBundle(f"{SEARCH_FOLDER}/sources", primary=False)
 
 
 @dataclass(frozen=True)
@@ -63,8 +84,9 @@ def stand_in(doc: SearchDocument, language: str) -> str:
             f'<div data-pagefind-weight="0.2">{paragraphs}</div></body></html>')
 
 
-def search_index(documents: list[SearchDocument], language: str) -> dict[str, bytes]:
-    """Index ``documents`` with Pagefind; returns the index files keyed by site path."""
+def search_index(documents: list[SearchDocument], language: str,
+                 bundle: SearchBundle = BRIEFS_BUNDLE) -> dict[str, bytes]:
+    """Index ``documents`` with Pagefind into ``bundle``; returns its files keyed by site path."""
     from pagefind.service import get_executable
 
     binary = get_executable()
@@ -72,17 +94,18 @@ def search_index(documents: list[SearchDocument], language: str) -> dict[str, by
         raise RenderError("search index: the Pagefind binary is missing; reinstall make-brief (pagefind[bin])")
     primary = language.split("-")[0]
     with tempfile.TemporaryDirectory(prefix="make-brief-search-") as folder:
-        site, bundle = Path(folder) / "site", Path(folder) / "bundle"
+        site, output = Path(folder) / "site", Path(folder) / "bundle"
         for doc in documents:
             # A PDF's stand-in page lives beside it, so its URL names the PDF it stands for.
             path = site / (doc.path if doc.html is not None else f"{doc.path}.html")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(doc.html if doc.html is not None else stand_in(doc, language), encoding="utf-8")
-        run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(bundle),
+        run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(output),
                               "--force-language", primary, "--keep-index-url", "--silent"],
                              capture_output=True, text=True)
         if run.returncode != 0:
             detail = (run.stderr or run.stdout).strip().splitlines()
             raise RenderError(f"search index: Pagefind failed: {detail[-1] if detail else run.returncode}")
-        return {f"{SEARCH_FOLDER}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
-                for p in sorted(bundle.rglob("*")) if p.is_file() and not _UNUSED.match(p.name)}
+        return {f"{bundle.folder}/{p.relative_to(output).as_posix()}": p.read_bytes()
+                for p in sorted(output.rglob("*")) if p.is_file() and not _UNUSED.match(p.name)
+                and (bundle.primary or not _ENGINE.match(p.name))}

@@ -28,7 +28,7 @@ from .profiles import Profile, load_profiles
 from .rendering import BriefView, brief_view, font_faces, make_environment
 from .site import site_pages
 from .sources import Source, display_path, load_sources
-from .yamlfile import suggest
+from .yamlfile import DocumentCache, suggest
 
 if TYPE_CHECKING:
     from .pdf import PdfOutcome
@@ -92,16 +92,20 @@ class BuildResult:
 def gather(config: Config, cache: bool = True) -> Project:
     """Load sources, actors and profiles and verify every citation; raise on any error.
 
-    With ``cache``, what the extraction stage reads in each cited article is kept in
-    ``.cache/readings.sqlite`` and reused while the article is unchanged (``check`` passes
-    False: it writes nothing).
+    With ``cache``, the loaded YAML files are kept in ``.cache/documents.sqlite`` and what
+    the extraction stage reads in each cited article in ``.cache/readings.sqlite``, each
+    reused while its file is unchanged (``check`` passes False: it writes nothing).
     """
     collector = Collector()
     unavailable: set[str] = set()
-    sources = load_sources(config.seeds, config.project, collector, unavailable)
-    registry = load_actors(config.actors, display_path(config.actors, config.project), collector)
-    profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector,
-                             frozenset(unavailable))
+    documents = DocumentCache(config.project / ".cache" / "documents.sqlite" if cache else None)
+    try:
+        sources = load_sources(config.seeds, config.project, collector, unavailable, documents)
+        registry = load_actors(config.actors, display_path(config.actors, config.project), collector)
+        profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector,
+                                 frozenset(unavailable), documents)
+    finally:
+        documents.close()
     collector.raise_if_errors()
     store = JsonStore(config.project / ".cache" / "readings.sqlite" if cache else None, "readings")
     readings = Readings(sources, registry, store)

@@ -18,6 +18,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 
@@ -243,9 +244,10 @@ class JsonStore:
     records), so that it is done once per distinct article, across builds and commands.
     """
 
-    def __init__(self, path: Path | None, table: str):
+    def __init__(self, path: Path | None, table: str, object_hook: Callable[[dict], object] | None = None):
         self.connection = None
         self.table = table
+        self.object_hook = object_hook  # turns the mappings it stored back into the values it was given
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(path)
@@ -255,7 +257,7 @@ class JsonStore:
         if self.connection is None:
             return None
         row = self.connection.execute(f"SELECT value FROM {self.table} WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return json.loads(row[0], object_hook=self.object_hook) if row else None
 
     def put(self, key: str, value: object) -> None:
         if self.connection is not None:

@@ -172,3 +172,36 @@ def test_output_keys_do_not_depend_on_the_process(built_project: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "briefing.cli", "build", "--quiet"], cwd=built_project,
                          env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True, capture_output=True, text=True)
     assert run.stdout.startswith("up to date:"), run.stdout
+
+
+def test_a_cached_yaml_document_reads_back_exactly_as_composed(tmp_path: Path, monkeypatch) -> None:
+    from briefing import yamlfile
+    from briefing.errors import Collector
+
+    source = tmp_path / "doc.yaml"
+    source.write_text("title: T\nas_of: 2016-06-01\nwhen: 2016-06-01 10:30:00\nn: 1.5\nitems:\n  - a: [1, true, null]\n",
+                      encoding="utf-8")
+    cache = yamlfile.DocumentCache(tmp_path / "documents.sqlite")
+    composed = yamlfile.load_yaml(source, "doc.yaml", Collector(), cache)
+    monkeypatch.setattr(yamlfile, "_compose_document", lambda *args: pytest.fail("composed again"))
+    cached = yamlfile.load_yaml(source, "doc.yaml", Collector(), cache)
+    cache.close()
+    assert (cached.data, cached.lines, cached.file) == (composed.data, composed.lines, composed.file)
+    assert [type(cached.data[k]).__name__ for k in ("as_of", "when", "n")] == ["date", "datetime", "float"]
+
+
+def test_a_yaml_document_that_cannot_be_cached_faithfully_is_composed_every_time(tmp_path: Path) -> None:
+    from briefing import yamlfile
+    from briefing.errors import Collector
+
+    cache = yamlfile.DocumentCache(tmp_path / "documents.sqlite")
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text('odd: {"$date": "2016-06-01"}\n', encoding="utf-8")  # looks like the cache's own tag
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: 1\na: 2\n", encoding="utf-8")  # a duplicate key is reported on every load
+    for _ in range(2):
+        assert yamlfile.load_yaml(tagged, "tagged.yaml", Collector(), cache).data == {"odd": {"$date": "2016-06-01"}}
+        collector = Collector()
+        yamlfile.load_yaml(broken, "broken.yaml", collector, cache)
+        assert [d.message for d in collector.errors] == ["duplicate key (first given on line 1)"]
+    cache.close()

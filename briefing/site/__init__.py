@@ -22,7 +22,7 @@ from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
 from .overview import write_stances_page, write_timeline_pages
 from .pages import CSS, FAVICON, HOME, NOT_FOUND, SEARCH, SEARCH_JS, Page, PageWriter, plain
-from .search import BRIEFS_BUNDLE, SOURCES_BUNDLE, SearchBundle, SearchDocument, pdf_text, search_index
+from .search import SearchBundle, SearchDocument, SearchPlan, pdf_text, search_index
 from .source_pages import write_source_pages
 
 __all__ = ["site_pages", "handout_pdf"]
@@ -54,8 +54,7 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
         writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
                                        og_type="article", search_type="Brief"), brief=view)
     source_ids = write_source_pages(writer, views, sources)
-    # The search page merges every bundle but the primary one; a bundle with nothing to index is not written.
-    merged = [SOURCES_BUNDLE.folder + "/"] if search and source_ids else []
+    plan = SearchPlan.of([view.id for view in views], actor_pages=bool(actors), source_pages=bool(source_ids))
     write_actor_pages(writer, actors)
     write_timeline_pages(writer, views)
     write_stances_page(writer, views)
@@ -63,7 +62,7 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
                                     in_sitemap=False),
                 briefs=links, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
                 source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)),
-                merged_bundles=merged)
+                merged_bundles=plan.merged if search else [])
     writer.page("404.html", Page(NOT_FOUND, "Page not found", "There is no page at this address.",
                                  in_sitemap=False), briefs=links)
 
@@ -71,17 +70,9 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_sitemap(writer, config, {view.page: view.as_of for view in views})
     write_assets(writer, env)
     if search:
-        documents = search_documents(writer, views, pdfs)
-        for bundle in (BRIEFS_BUNDLE, SOURCES_BUNDLE):
-            members = [doc for doc in documents if search_bundle(doc) == bundle]
-            if members:
-                writer.files.update(indexed(members, config.language, bundle, memo))
+        for bundle, documents in search_documents(writer, views, pdfs, plan).items():
+            writer.files.update(indexed(documents, config.language, bundle, memo))
     return writer.files
-
-
-def search_bundle(document: SearchDocument) -> SearchBundle:
-    """The bundle that indexes ``document``: source articles apart, since no brief edit changes them."""
-    return SOURCES_BUNDLE if document.path.startswith("sources/") else BRIEFS_BUNDLE
 
 
 def indexed(documents: list[SearchDocument], language: str, bundle: SearchBundle,
@@ -109,12 +100,18 @@ def write_assets(writer: PageWriter, env: jinja2.Environment) -> None:
         writer.asset(f"assets/fonts/{face.file_name}", face.path.read_bytes())
 
 
-def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes]) -> list[SearchDocument]:
-    """The pages marked for search, then the text of every PDF titled after its brief."""
-    documents = [SearchDocument(page.path, html=writer.files[page.path].decode("utf-8"))
-                 for page in writer.pages if page.search_type]
+def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes],
+                     plan: SearchPlan) -> dict[SearchBundle, list[SearchDocument]]:
+    """The pages marked for search, then the text of every PDF titled after its brief, by the bundle that indexes them."""
+    grouped: dict[SearchBundle, list[SearchDocument]] = {bundle: [] for bundle in plan.bundles}
+    brief_of_page = {view.page: view.id for view in views}
+    for page in writer.pages:
+        if page.search_type:
+            bundle = plan.for_page(page.path, brief_of_page.get(page.path))
+            grouped[bundle].append(SearchDocument(page.path, html=writer.files[page.path].decode("utf-8")))
     for view in views:
         for label, path in downloads(view, pdfs):
             title = f"{view.title} ({'PDF' if label == 'PDF' else 'handout PDF'})"
-            documents.append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title, kind="PDF"))
-    return documents
+            grouped[plan.for_brief(view.id)].append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title,
+                                                                   kind="PDF"))
+    return grouped

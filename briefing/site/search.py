@@ -1,10 +1,11 @@
 """Site stage, search: Pagefind indexes of the briefs, sources, actors and the text of the PDFs.
 
-The site's pages are indexed in two bundles that the search page merges in the browser
-(Pagefind's multisite search): the source articles, which change only when an article
-does, and everything that depends on the briefs (their pages, the actors, the PDFs).
-Editing a brief then re-indexes a few hundred pages instead of every article on the desk.
-The primary bundle carries Pagefind's engine; the merged one only its index.
+The site is indexed in several bundles that the search page merges in the browser
+(Pagefind's multisite search), so that an edit re-indexes only the bundles whose pages
+changed: the source articles apart, the actors apart, and the briefs with their PDFs in
+bundles of a few dozen (see ``SearchPlan``). Editing one brief then re-indexes a few dozen
+pages instead of every article on the desk. The primary bundle carries Pagefind's engine;
+the merged ones only their index.
 
 For each bundle, the pages and a stand-in page per PDF (its extracted text, pointing at
 the PDF) are written to a private temporary folder and the Pagefind binary from the
@@ -18,6 +19,7 @@ Pagefind's output is the same for the same input, so builds stay byte-identical.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import tempfile
@@ -35,17 +37,62 @@ _UNUSED = re.compile(r"^pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css
 _ENGINE = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pagefind)$")
 
 
+# Briefs per bundle: editing one brief re-indexes its bundle, not every brief on the desk.
+BRIEFS_PER_BUNDLE = 25
+
+
 @dataclass(frozen=True)
 class SearchBundle:
     """One Pagefind index over part of the site, in its own folder."""
 
-    folder: str  # site path, e.g. "pagefind" or "pagefind/sources"
+    name: str  # "sources", "actors" or "briefs-<n>"
+    folder: str  # site path: "pagefind" for the primary bundle, "pagefind/<name>" for the others
     primary: bool  # the primary bundle ships the engine; the search page merges the others into it
 
 
-# The briefs, actors and PDFs change with any brief; the source articles only with the articles.
-BRIEFS_BUNDLE = SearchBundle(SEARCH_FOLDER, primary=True)
-SOURCES_BUNDLE = SearchBundle(f"{SEARCH_FOLDER}/sources", primary=False)
+@dataclass(frozen=True)
+class SearchPlan:
+    """Which bundle indexes which page or PDF.
+
+    Bundles follow what changes together: the source articles change only with the articles,
+    the actor pages with the briefs' quotations, and the briefs (with their PDFs) are spread
+    over bundles of about ``BRIEFS_PER_BUNDLE`` by a hash of their id, so that editing one
+    brief re-indexes a few dozen pages instead of the whole site. The first bundle with
+    anything in it is the primary one.
+    """
+
+    bundles: tuple[SearchBundle, ...]
+    shards: int  # how many bundles the briefs are spread over
+
+    @classmethod
+    def of(cls, brief_ids: list[str], actor_pages: bool, source_pages: bool) -> SearchPlan:
+        shards = max(1, -(-len(brief_ids) // BRIEFS_PER_BUNDLE))
+        used = sorted({_shard(brief_id, shards) for brief_id in brief_ids})
+        names = ["sources"] * source_pages + ["actors"] * actor_pages + [f"briefs-{n}" for n in used]
+        return cls(tuple(SearchBundle(name, SEARCH_FOLDER if not n else f"{SEARCH_FOLDER}/{name}", not n)
+                         for n, name in enumerate(names)), shards)
+
+    def named(self, name: str) -> SearchBundle:
+        return next(bundle for bundle in self.bundles if bundle.name == name)
+
+    def for_brief(self, brief_id: str) -> SearchBundle:
+        """The bundle of a brief's page and of the text of its PDFs."""
+        return self.named(f"briefs-{_shard(brief_id, self.shards)}")
+
+    def for_page(self, path: str, brief_id: str | None = None) -> SearchBundle:
+        """The bundle of the page at ``path`` (a brief's page names its brief)."""
+        if brief_id is not None:
+            return self.for_brief(brief_id)
+        return self.named(path.split("/", 1)[0])
+
+    @property
+    def merged(self) -> list[str]:
+        """The folders (from the site root, with a trailing slash) the search page merges into the primary."""
+        return [f"{bundle.folder}/" for bundle in self.bundles if not bundle.primary]
+
+
+def _shard(brief_id: str, shards: int) -> int:
+    return int(hashlib.sha256(brief_id.encode("utf-8")).hexdigest()[:8], 16) % shards
 
 
 @dataclass(frozen=True)
@@ -85,7 +132,7 @@ def stand_in(doc: SearchDocument, language: str) -> str:
 
 
 def search_index(documents: list[SearchDocument], language: str,
-                 bundle: SearchBundle = BRIEFS_BUNDLE) -> dict[str, bytes]:
+                 bundle: SearchBundle = SearchBundle("site", SEARCH_FOLDER, primary=True)) -> dict[str, bytes]:
     """Index ``documents`` with Pagefind into ``bundle``; returns its files keyed by site path."""
     from pagefind.service import get_executable
 

@@ -12,8 +12,8 @@
   if (!script || !form || !input || !status || !list) { return; }
   // This file is assets/search.js, so the site root is one level up, whatever the sub-path.
   var root = new URL("../", script.src);
-  // The site is indexed in several bundles (the source articles apart from the briefs); search them as one.
-  var merged = (script.getAttribute("data-merge") || "").split(" ").filter(Boolean);
+  // The site is indexed in several bundles (sources, actors, briefs, PDFs); search them as one.
+  var merged = JSON.parse(script.getAttribute("data-merge") || "[]");
   var engine = null;
   var latest = 0;
 
@@ -23,8 +23,9 @@
       var options = { baseUrl: "/", excerptLength: 24 };
       engine = import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
         return pagefind.options(options).then(function () {
-          return Promise.all(merged.map(function (folder) {
-            return pagefind.mergeIndex(new URL(folder, root).href, options);
+          return Promise.all(merged.map(function (bundle) {
+            return pagefind.mergeIndex(new URL(bundle.bundlePath, root).href,
+              { baseUrl: options.baseUrl, excerptLength: options.excerptLength, indexWeight: bundle.indexWeight });
           }));
         }).then(function () { return pagefind; });
       });

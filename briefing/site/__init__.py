@@ -54,7 +54,8 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
         writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
                                        og_type="article", search_type="Brief"), brief=view)
     source_ids = write_source_pages(writer, views, sources)
-    plan = SearchPlan.of([view.id for view in views], actor_pages=bool(actors), source_pages=bool(source_ids))
+    plan = SearchPlan.of([view.id for view in views], [view.id for view in views if files[view.id]],
+                         actor_pages=bool(actors), source_pages=bool(source_ids))
     write_actor_pages(writer, actors)
     write_timeline_pages(writer, views)
     write_stances_page(writer, views)
@@ -112,6 +113,6 @@ def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[s
     for view in views:
         for label, path in downloads(view, pdfs):
             title = f"{view.title} ({'PDF' if label == 'PDF' else 'handout PDF'})"
-            grouped[plan.for_brief(view.id)].append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title,
-                                                                   kind="PDF"))
+            grouped[plan.for_pdf(view.id)].append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title,
+                                                                 kind="PDF"))
     return grouped

@@ -39,15 +39,18 @@ _ENGINE = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pag
 
 # Briefs per bundle: editing one brief re-indexes its bundle, not every brief on the desk.
 BRIEFS_PER_BUNDLE = 25
+# A PDF repeats its brief's words: ranked at half weight, the brief's own page comes first.
+PDF_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
 class SearchBundle:
     """One Pagefind index over part of the site, in its own folder."""
 
-    name: str  # "sources", "actors" or "briefs-<n>"
+    name: str  # "sources", "actors", "briefs-<n>" or "pdfs-<n>"
     folder: str  # site path: "pagefind" for the primary bundle, "pagefind/<name>" for the others
     primary: bool  # the primary bundle ships the engine; the search page merges the others into it
+    weight: float = 1.0  # Pagefind's indexWeight: how its results rank against the other bundles'
 
 
 @dataclass(frozen=True)
@@ -55,29 +58,36 @@ class SearchPlan:
     """Which bundle indexes which page or PDF.
 
     Bundles follow what changes together: the source articles change only with the articles,
-    the actor pages with the briefs' quotations, and the briefs (with their PDFs) are spread
-    over bundles of about ``BRIEFS_PER_BUNDLE`` by a hash of their id, so that editing one
-    brief re-indexes a few dozen pages instead of the whole site. The first bundle with
-    anything in it is the primary one.
+    the actor pages with the briefs' quotations, and the briefs and the text of their PDFs
+    are spread over bundles of about ``BRIEFS_PER_BUNDLE`` briefs by a hash of their id, so
+    that editing one brief re-indexes a few dozen pages instead of the whole site. The PDFs
+    have bundles of their own, weighted down (``PDF_WEIGHT``). The first bundle with
+    anything in it is the primary one; PDFs come last, so it always has the full weight.
     """
 
     bundles: tuple[SearchBundle, ...]
-    shards: int  # how many bundles the briefs are spread over
+    shards: int  # how many bundles the briefs (and, apart, their PDFs) are spread over
 
     @classmethod
-    def of(cls, brief_ids: list[str], actor_pages: bool, source_pages: bool) -> SearchPlan:
+    def of(cls, brief_ids: list[str], pdf_brief_ids: list[str], actor_pages: bool, source_pages: bool) -> SearchPlan:
+        """The bundles for a site of ``brief_ids``, the briefs ``pdf_brief_ids`` with PDFs, and actor and source pages."""
         shards = max(1, -(-len(brief_ids) // BRIEFS_PER_BUNDLE))
-        used = sorted({_shard(brief_id, shards) for brief_id in brief_ids})
-        names = ["sources"] * source_pages + ["actors"] * actor_pages + [f"briefs-{n}" for n in used]
-        return cls(tuple(SearchBundle(name, SEARCH_FOLDER if not n else f"{SEARCH_FOLDER}/{name}", not n)
-                         for n, name in enumerate(names)), shards)
+        named = [("sources", 1.0)] * source_pages + [("actors", 1.0)] * actor_pages
+        named += [(f"briefs-{n}", 1.0) for n in sorted({_shard(i, shards) for i in brief_ids})]
+        named += [(f"pdfs-{n}", PDF_WEIGHT) for n in sorted({_shard(i, shards) for i in pdf_brief_ids})]
+        return cls(tuple(SearchBundle(name, SEARCH_FOLDER if not n else f"{SEARCH_FOLDER}/{name}", not n, weight)
+                         for n, (name, weight) in enumerate(named)), shards)
 
     def named(self, name: str) -> SearchBundle:
         return next(bundle for bundle in self.bundles if bundle.name == name)
 
     def for_brief(self, brief_id: str) -> SearchBundle:
-        """The bundle of a brief's page and of the text of its PDFs."""
+        """The bundle of a brief's page."""
         return self.named(f"briefs-{_shard(brief_id, self.shards)}")
+
+    def for_pdf(self, brief_id: str) -> SearchBundle:
+        """The bundle of the text of a brief's PDFs."""
+        return self.named(f"pdfs-{_shard(brief_id, self.shards)}")
 
     def for_page(self, path: str, brief_id: str | None = None) -> SearchBundle:
         """The bundle of the page at ``path`` (a brief's page names its brief)."""
@@ -86,9 +96,10 @@ class SearchPlan:
         return self.named(path.split("/", 1)[0])
 
     @property
-    def merged(self) -> list[str]:
-        """The folders (from the site root, with a trailing slash) the search page merges into the primary."""
-        return [f"{bundle.folder}/" for bundle in self.bundles if not bundle.primary]
+    def merged(self) -> list[dict[str, object]]:
+        """What the search page merges into the primary bundle: Pagefind's mergeIndex options per bundle."""
+        return [{"bundlePath": f"{bundle.folder}/", "indexWeight": bundle.weight}
+                for bundle in self.bundles if not bundle.primary]
 
 
 def _shard(brief_id: str, shards: int) -> int:

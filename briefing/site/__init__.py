@@ -17,7 +17,7 @@ from ..buildcache import RenderMemo
 from ..config import Config
 from ..rendering import BriefView, font_faces, handout_pdf, render
 from ..sources import Source
-from .actor_pages import actor_views, write_actor_pages
+from .actor_pages import ActorLink, actor_views, write_actor_pages
 from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
 from .overview import write_stances_page, write_timeline_pages
@@ -61,7 +61,8 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_stances_page(writer, views)
     writer.page("search.html", Page(SEARCH, "Search", f"Search {config.site_title}.", section="search",
                                     in_sitemap=False),
-                briefs=links, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
+                briefs=links, actor_list=sorted((ActorLink(a.actor.id, a.actor.name, a.page) for a in actors.values()),
+                                                key=lambda a: a.name),
                 source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)),
                 merged_bundles=plan.merged if search else [])
     writer.page("404.html", Page(NOT_FOUND, "Page not found", "There is no page at this address.",

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..actors import Actor, Registry
-from ..rendering import BriefView, PositionView, QuoteView
+from ..rendering import BriefView, QuoteView
 from ..text import fold
 from .briefs import BriefLink
 from .pages import ACTORS, Page, PageWriter, plain
@@ -33,8 +33,19 @@ class ActorQuote:
 
 @dataclass(frozen=True)
 class ActorPosition:
+    """The position an actor holds in one brief (its words; the quotations behind it are on the brief)."""
+
     brief: BriefLink
-    position: PositionView
+    position: str
+
+
+@dataclass(frozen=True)
+class ActorLink:
+    """An actor as a link to their page: what a list of names shows (not their role or aliases)."""
+
+    id: str
+    name: str
+    page: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ class ActorView:
     page: str
     affiliation: Actor | None
     affiliation_page: str | None
-    members: tuple[Actor, ...]  # actors affiliated with this one that have pages
+    members: tuple[ActorLink, ...]  # actors affiliated with this one that have pages
     positions: tuple[ActorPosition, ...]
     quotes: tuple[ActorQuote, ...]
 
@@ -59,7 +70,7 @@ def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorVi
             key = (quote.source.source.id, quote.note.paragraph, fold(quote.text))
             quotes.setdefault(quote.speaker.id, {}).setdefault(key, []).append((link, quote))
         for position in view.positions:
-            positions.setdefault(position.party.id, []).append(ActorPosition(link, position))
+            positions.setdefault(position.party.id, []).append(ActorPosition(link, position.position))
 
     ids = sorted({*quotes, *positions})
     result = {}
@@ -73,8 +84,8 @@ def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorVi
         said.sort(key=lambda q: (q.date or dt.date.max, q.quote.source.source.id, q.quote.note.paragraph,
                                  len(q.quote.passage.before)))
         affiliation = registry[actor.affiliation] if actor.affiliation and actor.affiliation in registry else None
-        members = tuple(sorted((registry[i] for i in ids if registry[i].affiliation == actor_id),
-                               key=lambda a: a.name))
+        members = tuple(sorted((ActorLink(i, registry[i].name, actor_page(i)) for i in ids
+                                if registry[i].affiliation == actor_id), key=lambda a: a.name))
         held = sorted(positions.get(actor_id, []), key=lambda p: (p.brief.title, p.brief.id))
         result[actor_id] = ActorView(
             actor, actor_page(actor_id), affiliation,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..actors import Actor
-from ..rendering import BriefView, EventView, PositionView, stance_matrix
+from ..rendering import BriefView, EventView, stance_matrix
 from ..text import fold
+from .actor_pages import ActorLink, actor_page
 from .briefs import BriefLink
 from .pages import STANCES, TIMELINE, Page, PageWriter
 
@@ -60,22 +60,26 @@ def write_timeline_pages(writer: PageWriter, views: list[BriefView]) -> None:
 
 @dataclass(frozen=True)
 class PartyStance:
-    """One cell of the stance matrix: a party's position on one brief's issue, if it has one."""
+    """One cell of the stance matrix: a party's position on one brief's issue (if it has one) and its quotations."""
 
     brief: BriefLink
-    position: PositionView | None
+    position: str | None
+    quotes: int
 
 
 @dataclass(frozen=True)
 class PartyRow:
-    party: Actor
+    party: ActorLink
     cells: tuple[PartyStance, ...]
 
 
 def write_stances_page(writer: PageWriter, views: list[BriefView]) -> None:
     """Where the parties stand: one row per party, one column per issue."""
     links = {view.id: BriefLink.of(view) for view in views}
-    rows = tuple(PartyRow(row.party, tuple(PartyStance(links[cell.brief.id], cell.position) for cell in row.cells))
+    rows = tuple(PartyRow(ActorLink(row.party.id, row.party.name, actor_page(row.party.id)),
+                          tuple(PartyStance(links[cell.brief.id], cell.position.position if cell.position else None,
+                                            len(cell.position.quotes) if cell.position else 0)
+                                for cell in row.cells))
                  for row in stance_matrix(views))
     writer.page("stances.html", Page(STANCES, "Where the parties stand",
                                      f"The stated positions of {len(rows)} parties on {len(views)} issues.",

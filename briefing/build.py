@@ -164,6 +164,29 @@ def input_paths(config: Config) -> list[Path]:
             *package_inputs()]
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the build creates its long-lived objects.
+
+    Loading 5,000 articles and rendering a thousand pages creates millions of objects that
+    live to the end of the build; the collector would scan them again and again (a third of
+    the time of gathering a large desk) and find next to nothing, since they are freed by
+    reference counting. The PDF stage is left out: its worker processes run with the default.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # Freezing and unfreezing moves every tracked object to the oldest generation without
+        # examining it; otherwise the next young collection would walk all of them at once.
+        # They are still collected as usual later (``serve`` builds again and again in one process).
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
 def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
           out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS,
           workers: int | None = None, force: bool = False, progress: Progress | None = None) -> BuildResult:
@@ -210,29 +233,6 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started,
                        tuple(PdfReport(o.path, o.pages, o.omitted) for o in outcomes),
                        rebuilt=tuple(sorted(memo.rebuilt)), reused=tuple(sorted(memo.reused)))
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the build creates its long-lived objects.
-
-    Loading 5,000 articles and rendering a thousand pages creates millions of objects that
-    live to the end of the build; the collector would scan them again and again (a third of
-    the time of gathering a large desk) and find next to nothing, since they are freed by
-    reference counting. The PDF stage is left out: its worker processes run with the default.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Freezing and unfreezing moves every tracked object to the oldest generation without
-        # examining it; otherwise the next young collection would walk all of them at once.
-        # They are still collected as usual later (``serve`` builds again and again in one process).
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,

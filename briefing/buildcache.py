@@ -18,6 +18,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 
@@ -97,6 +98,10 @@ class BuildState:
         os.replace(temporary, target)
 
 
+# Values whose repr says everything about them, and says it the same way in every process.
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes})
+
+
 class Fingerprints:
     """Deterministic summaries of render contexts, computing each (immutable) object's only once.
 
@@ -107,25 +112,39 @@ class Fingerprints:
     def __init__(self) -> None:
         self._by_id: dict[int, str] = {}
         self._keep: list[object] = []  # holds the objects so their ids are not reused
+        self._field_names: dict[type, tuple[str, ...]] = {}
 
     def of(self, value: object) -> str:
-        if isinstance(value, (list, tuple)):
-            return "(" + ",".join(self.of(item) for item in value) + ")"
-        if isinstance(value, dict):
-            return "{" + ",".join(f"{self.of(k)}:{self.of(v)}" for k, v in value.items()) + "}"
+        kind = type(value)
+        if kind in _PLAIN:  # most values are leaves: answer them first
+            return repr(value)
+        if kind is tuple or kind is list:
+            return "(" + ",".join([self.of(item) for item in value]) + ")"  # type: ignore[attr-defined]
+        if kind is dict:
+            return "{" + ",".join([f"{self.of(k)}:{self.of(v)}" for k, v in value.items()]) + "}"  # type: ignore
         if isinstance(value, (set, frozenset)):
             return "{" + ",".join(sorted(self.of(item) for item in value)) + "}"  # sets have no stable order
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            known = self._by_id.get(id(value))
-            if known is None:
-                # Field by field, so a view shared by many pages is summarised once, not re-printed
-                # inside every object that holds it.
-                fields = ",".join(f"{f.name}={self.of(getattr(value, f.name))}" for f in dataclasses.fields(value))
-                known = digest(f"{type(value).__qualname__}({fields})".encode("utf-8", "surrogateescape"))
-                self._by_id[id(value)] = known
-                self._keep.append(value)
+        known = self._by_id.get(id(value))
+        if known is not None:
             return known
-        return repr(value)
+        names = self._field_names.get(kind)
+        if names is None:
+            if not dataclasses.is_dataclass(kind):
+                return self._container(value) if isinstance(value, (list, tuple, dict)) else repr(value)
+            names = self._field_names[kind] = tuple(f.name for f in dataclasses.fields(kind))
+        # Field by field, so a view shared by many pages is summarised once, not re-printed
+        # inside every object that holds it.
+        fields = ",".join([f"{name}={self.of(getattr(value, name))}" for name in names])
+        known = digest(f"{kind.__qualname__}({fields})".encode("utf-8", "surrogateescape"))
+        self._by_id[id(value)] = known
+        self._keep.append(value)
+        return known
+
+    def _container(self, value: list | tuple | dict) -> str:
+        """A subclass of list, tuple or dict (a named tuple, say), summarised like its base."""
+        if isinstance(value, dict):
+            return self.of(dict(value))
+        return self.of(list(value))
 
 
 class RenderMemo:
@@ -225,9 +244,10 @@ class JsonStore:
     records), so that it is done once per distinct article, across builds and commands.
     """
 
-    def __init__(self, path: Path | None, table: str):
+    def __init__(self, path: Path | None, table: str, object_hook: Callable[[dict], object] | None = None):
         self.connection = None
         self.table = table
+        self.object_hook = object_hook  # turns the mappings it stored back into the values it was given
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(path)
@@ -237,7 +257,7 @@ class JsonStore:
         if self.connection is None:
             return None
         row = self.connection.execute(f"SELECT value FROM {self.table} WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return json.loads(row[0], object_hook=self.object_hook) if row else None
 
     def put(self, key: str, value: object) -> None:
         if self.connection is not None:

@@ -6,6 +6,8 @@ Tracebacks are shown only with ``--debug``.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import sys
 from pathlib import Path
@@ -17,6 +19,12 @@ from .config import Config, find_config, load_config
 from .errors import BriefingError, ContentError, UsageError
 from .scaffold import write_atomically
 from .sources import inside
+
+
+# A command's objects die with its process. Frozen, they are left out of the interpreter's
+# final collection, which otherwise walks all of them once more (0.3 s after a build at
+# 5,000 articles) just to exit.
+atexit.register(gc.freeze)
 
 
 class Context:

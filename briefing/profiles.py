@@ -16,7 +16,7 @@ from .actors import Registry
 from .errors import Collector
 from .sources import Source, display_path, inside
 from .text import MONTH_NAMES
-from .yamlfile import SLUG, Reader, load_yaml, suggest
+from .yamlfile import SLUG, DocumentCache, Reader, load_yaml, suggest
 
 # ICD 203 expressions of likelihood, with the probability band each one stands for.
 LIKELIHOOD = {
@@ -220,8 +220,9 @@ def profile_paths(profiles_dir: Path) -> list[Path]:
 
 def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources: dict[str, Source],
                   default_marking: str, collector: Collector,
-                  unavailable: frozenset[str] = frozenset()) -> dict[str, Profile]:
-    """Read and validate every profile in ``profiles_dir``."""
+                  unavailable: frozenset[str] = frozenset(),
+                  documents: DocumentCache | None = None) -> dict[str, Profile]:
+    """Read and validate every profile in ``profiles_dir`` (unchanged files from ``documents``, if given)."""
     profiles: dict[str, Profile] = {}
     paths = profile_paths(profiles_dir)
     if not paths:
@@ -235,7 +236,7 @@ def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources
             collector.error(display, None, None,
                             f"file name {path.stem!r} is not a valid profile id (lowercase letters, digits, hyphens)")
             continue
-        document = load_yaml(path, display, collector)
+        document = load_yaml(path, display, collector, documents)
         if document is None:
             continue
         profile = read_profile(path.stem, Reader(document, (), collector), registry, sources, default_marking,

@@ -12,14 +12,22 @@
   if (!script || !form || !input || !status || !list) { return; }
   // This file is assets/search.js, so the site root is one level up, whatever the sub-path.
   var root = new URL("../", script.src);
+  // The site is indexed in several bundles (sources, actors, briefs, PDFs); search them as one.
+  var merged = JSON.parse(script.getAttribute("data-merge") || "[]");
   var engine = null;
   var latest = 0;
 
   function load() {
     if (!engine) {
+      // baseUrl "/": result URLs stay as indexed (root-relative); link() resolves them against the real root.
+      var options = { baseUrl: "/", excerptLength: 24 };
       engine = import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
-        // baseUrl "/": result URLs stay as indexed (root-relative); link() resolves them against the real root.
-        return pagefind.options({ baseUrl: "/", excerptLength: 24 }).then(function () { return pagefind; });
+        return pagefind.options(options).then(function () {
+          return Promise.all(merged.map(function (bundle) {
+            return pagefind.mergeIndex(new URL(bundle.bundlePath, root).href,
+              { baseUrl: options.baseUrl, excerptLength: options.excerptLength, indexWeight: bundle.indexWeight });
+          }));
+        }).then(function () { return pagefind; });
       });
     }
     return engine;

@@ -87,6 +87,50 @@ def test_a_rebuild_links_the_files_it_reuses_and_writes_only_the_rest(built_proj
     assert (out / OTHER_BRIEF_OUTPUTS[0]).read_bytes() == original
 
 
+def pages(paths: tuple[str, ...]) -> set[str]:
+    """The web pages among ``paths`` (not the PDFs, the feed or the search index)."""
+    return {path for path in paths if path.endswith(".html") and not path.startswith("pagefind/")}
+
+
+def search_bundles(paths: tuple[str, ...]) -> set[str]:
+    """The search bundles that ``paths`` belong to: "primary" for pagefind/ itself, else the sub-folder's name."""
+    return {path.split("/")[1] if path.count("/") > 1 and path.split("/")[1] not in ("index", "fragment", "filter")
+            else "primary" for path in paths if path.startswith("pagefind/")}
+
+
+def test_editing_a_bottom_line_rerenders_only_the_brief_the_home_page_and_their_search_bundles(
+        built_project: Path) -> None:
+    edit(built_project / "profiles" / "syria-transition.yaml", "summary: |\n", "summary: |\n  Reviewed.\n")
+    result = rebuild(built_project)
+    # The timeline, stances, actor, source, search and 404 pages do not show a bottom line.
+    assert pages(result.rebuilt) == {"briefs/syria-transition.html", "index.html"}
+    assert {"timeline.html", "stances.html", "search.html", "404.html", "actors.html"} <= set(result.reused)
+    # Re-indexed: the bundles of the brief's page and of its PDFs; the source articles and actors are not.
+    assert search_bundles(result.rebuilt) == {"briefs-0", "pdfs-0"}
+    assert search_bundles(result.reused) >= {"primary", "actors"}
+
+
+def test_editing_the_actor_registry_rerenders_the_pages_that_show_the_actor(built_project: Path) -> None:
+    edit(built_project / "actors.yaml", "role: Russian Foreign Minister", "role: Foreign Minister of Russia")
+    result = rebuild(built_project)
+    quoting = {f"briefs/{p.stem}.html" for p in (built_project / "profiles").glob("*.yaml")
+               if "speaker: sergei-lavrov" in p.read_text(encoding="utf-8")}
+    assert quoting  # the brief pages name each speaker with their role
+    assert pages(result.rebuilt) == {"actors/sergei-lavrov.html", "actors.html", *quoting}
+    assert "timeline.html" in result.reused and "stances.html" in result.reused
+
+
+def test_editing_a_page_template_rerenders_only_its_pages(built_project: Path) -> None:
+    template = built_project / "templates" / "source.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("</article>", "</article>\n<!-- edited -->"),
+                        encoding="utf-8")
+    result = rebuild(built_project)
+    assert pages(result.rebuilt) == {p.relative_to(built_project / "out").as_posix()
+                                     for p in (built_project / "out" / "sources").glob("*.html")}
+    assert search_bundles(result.rebuilt) == {"primary"}  # the source articles' bundle, which carries the engine
+    assert not [path for path in result.rebuilt if path.endswith(".pdf")]
+
+
 def test_editing_a_cited_article_rerenders_its_page_and_the_briefs_that_cite_it(built_project: Path) -> None:
     edit(built_project / "seeds" / "003_50f3da926bbe71fc.txt", "under a light snow", "under light snow")
     result = rebuild(built_project)
@@ -135,6 +179,30 @@ def test_an_incremental_build_equals_a_full_build(built_project: Path, tmp_path:
     assert [str(name) for name in incremental if incremental[name] != full[name]] == []
 
 
+def test_after_every_kind_of_edit_an_incremental_site_equals_a_full_build(built_project: Path, tmp_path: Path) -> None:
+    config = load_config(built_project / "config.yaml")
+    incremental_out = tmp_path / "site"
+    build(config, html=True, pdf=False, out=incremental_out)
+    edits = [
+        (built_project / "profiles" / "sanctions.yaml", "outlook: |\n", "outlook: |\n  Edited again.\n"),
+        (built_project / "seeds" / "003_50f3da926bbe71fc.txt", "in exchange for sanctions relief.",
+         "in exchange for sanctions relief.\n\nTalks resume next week."),
+        (built_project / "actors.yaml", "role: US Secretary of State", "role: Secretary of State of the United States"),
+        (built_project / "templates" / "_macros.html", "read in the source", "read it in the source"),
+        (built_project / "config.yaml", "description: ", "description: Checked. "),
+    ]
+    for number, (path, old, new) in enumerate(edits):
+        edit(path, old, new)
+        config = load_config(built_project / "config.yaml")
+        incremental = build(config, html=True, pdf=False, out=incremental_out)
+        assert incremental.reused, f"{path.name}: the incremental build rendered everything"
+        fresh = build(config, html=True, pdf=False, out=tmp_path / f"fresh-{number}", force=True)
+        ours = {p.relative_to(incremental_out): p.read_bytes() for p in incremental_out.rglob("*") if p.is_file()}
+        full = {p.relative_to(fresh.out): p.read_bytes() for p in fresh.out.rglob("*") if p.is_file()}
+        assert ours.keys() == full.keys(), path.name
+        assert [str(name) for name in ours if ours[name] != full[name]] == [], path.name
+
+
 def test_a_no_op_build_in_a_fresh_process_is_fast(built_project: Path) -> None:
     command = [sys.executable, "-m", "briefing.cli", "build", "--quiet"]
     subprocess.run(command, cwd=built_project, check=True, capture_output=True)
@@ -172,3 +240,36 @@ def test_output_keys_do_not_depend_on_the_process(built_project: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "briefing.cli", "build", "--quiet"], cwd=built_project,
                          env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True, capture_output=True, text=True)
     assert run.stdout.startswith("up to date:"), run.stdout
+
+
+def test_a_cached_yaml_document_reads_back_exactly_as_composed(tmp_path: Path, monkeypatch) -> None:
+    from briefing import yamlfile
+    from briefing.errors import Collector
+
+    source = tmp_path / "doc.yaml"
+    source.write_text("title: T\nas_of: 2016-06-01\nwhen: 2016-06-01 10:30:00\nn: 1.5\nitems:\n  - a: [1, true, null]\n",
+                      encoding="utf-8")
+    cache = yamlfile.DocumentCache(tmp_path / "documents.sqlite")
+    composed = yamlfile.load_yaml(source, "doc.yaml", Collector(), cache)
+    monkeypatch.setattr(yamlfile, "_compose_document", lambda *args: pytest.fail("composed again"))
+    cached = yamlfile.load_yaml(source, "doc.yaml", Collector(), cache)
+    cache.close()
+    assert (cached.data, cached.lines, cached.file) == (composed.data, composed.lines, composed.file)
+    assert [type(cached.data[k]).__name__ for k in ("as_of", "when", "n")] == ["date", "datetime", "float"]
+
+
+def test_a_yaml_document_that_cannot_be_cached_faithfully_is_composed_every_time(tmp_path: Path) -> None:
+    from briefing import yamlfile
+    from briefing.errors import Collector
+
+    cache = yamlfile.DocumentCache(tmp_path / "documents.sqlite")
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text('odd: {"$date": "2016-06-01"}\n', encoding="utf-8")  # looks like the cache's own tag
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: 1\na: 2\n", encoding="utf-8")  # a duplicate key is reported on every load
+    for _ in range(2):
+        assert yamlfile.load_yaml(tagged, "tagged.yaml", Collector(), cache).data == {"odd": {"$date": "2016-06-01"}}
+        collector = Collector()
+        yamlfile.load_yaml(broken, "broken.yaml", collector, cache)
+        assert [d.message for d in collector.errors] == ["duplicate key (first given on line 1)"]
+    cache.close()

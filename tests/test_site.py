@@ -115,3 +115,24 @@ def test_search_indexes_briefs_sources_and_actors_but_not_list_pages(built: Buil
               if "data-pagefind-body" in p.read_text(encoding="utf-8")}
     assert {m.split("/")[0] for m in marked} == {"briefs", "sources", "actors"}
     assert "actors.html" not in marked
+
+
+def test_the_search_plan_keeps_each_brief_in_its_bundle_as_the_desk_grows() -> None:
+    from briefing.site.search import BRIEFS_PER_BUNDLE, PDF_WEIGHT, SearchPlan
+
+    ids = [f"issue-{n:03d}" for n in range(200)]
+    plan = SearchPlan.of(ids, ids[:10], actor_pages=True, source_pages=True)
+    assert [b.name for b in plan.bundles][:2] == ["sources", "actors"]
+    assert [b.folder for b in plan.bundles if b.primary] == ["pagefind"]  # the engine ships once
+    sizes = {}
+    for brief_id in ids:
+        sizes[plan.for_brief(brief_id).name] = sizes.get(plan.for_brief(brief_id).name, 0) + 1
+    assert len(sizes) == plan.shards == 200 // BRIEFS_PER_BUNDLE and max(sizes.values()) < 2 * BRIEFS_PER_BUNDLE
+    assert {plan.for_pdf(i).weight for i in ids[:10]} == {PDF_WEIGHT}
+    # A brief added within the same number of bundles leaves every other brief where it was.
+    grown = SearchPlan.of([*ids[:199], "issue-new"], [], actor_pages=True, source_pages=True)
+    assert all(grown.for_brief(i).folder == plan.for_brief(i).folder for i in ids[:199])
+    # Without source pages, the first bundle that has pages is the primary one.
+    small = SearchPlan.of(["a"], [], actor_pages=False, source_pages=False)
+    assert [(b.name, b.folder, b.primary) for b in small.bundles] == [("briefs-0", "pagefind", True)]
+    assert small.merged == []

@@ -2,7 +2,7 @@
 
 ``site_pages`` renders every page family in turn (home, briefs, sources, actors, timeline,
 stances, search, 404), then the feed and sitemap from the pages it wrote, then the search
-index from those same pages and the PDFs. Every internal link is relative, so the site
+indexes from those same pages and the PDFs (one for the source articles, one for the rest). Every internal link is relative, so the site
 works under any sub-path and from ``file://``.
 """
 
@@ -17,11 +17,12 @@ from ..buildcache import RenderMemo
 from ..config import Config
 from ..rendering import BriefView, font_faces, handout_pdf, render
 from ..sources import Source
-from .actor_pages import actor_views, write_actor_pages
+from .actor_pages import ActorLink, actor_views, write_actor_pages
+from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
 from .overview import write_stances_page, write_timeline_pages
 from .pages import CSS, FAVICON, HOME, NOT_FOUND, SEARCH, SEARCH_JS, Page, PageWriter, plain
-from .search import SearchDocument, pdf_text, search_index
+from .search import SearchBundle, SearchDocument, SearchPlan, pdf_text, search_index
 from .source_pages import write_source_pages
 
 __all__ = ["site_pages", "handout_pdf"]
@@ -46,39 +47,47 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     files = {view.id: downloads(view, pdfs) for view in views}
     writer = PageWriter(env, config, memo, actor_pages=actor_pages, downloads=files)
 
-    writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"), briefs=views)
+    links = [BriefLink.of(view) for view in views]
+    writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"),
+                briefs=[BriefCard.of(view) for view in views])
     for view in views:
         writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
                                        og_type="article", search_type="Brief"), brief=view)
     source_ids = write_source_pages(writer, views, sources)
+    plan = SearchPlan.of([view.id for view in views], [view.id for view in views if files[view.id]],
+                         actor_pages=bool(actors), source_pages=bool(source_ids))
     write_actor_pages(writer, actors)
     write_timeline_pages(writer, views)
     write_stances_page(writer, views)
     writer.page("search.html", Page(SEARCH, "Search", f"Search {config.site_title}.", section="search",
                                     in_sitemap=False),
-                briefs=views, actor_list=sorted(actors.values(), key=lambda a: a.actor.name),
-                source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)))
+                briefs=links, actor_list=sorted((ActorLink(a.actor.id, a.actor.name, a.page) for a in actors.values()),
+                                                key=lambda a: a.name),
+                source_list=sorted((sources[i] for i in source_ids), key=lambda s: (s.date is None, s.date, s.id)),
+                merged_bundles=plan.merged if search else [])
     writer.page("404.html", Page(NOT_FOUND, "Page not found", "There is no page at this address.",
-                                 in_sitemap=False), briefs=views)
+                                 in_sitemap=False), briefs=links)
 
     write_feed(writer, views, config)
     write_sitemap(writer, config, {view.page: view.as_of for view in views})
     write_assets(writer, env)
     if search:
-        writer.files.update(indexed(search_documents(writer, views, pdfs), config.language, memo))
+        for bundle, documents in search_documents(writer, views, pdfs, plan).items():
+            writer.files.update(indexed(documents, config.language, bundle, memo))
     return writer.files
 
 
-def indexed(documents: list[SearchDocument], language: str, memo: RenderMemo | None) -> dict[str, bytes]:
-    """The search index, reused whole when no indexed page or PDF text changed."""
+def indexed(documents: list[SearchDocument], language: str, bundle: SearchBundle,
+            memo: RenderMemo | None) -> dict[str, bytes]:
+    """One search bundle, reused whole when none of the pages or PDF texts it indexes changed."""
     if memo is None:
-        return search_index(documents, language)
-    key = memo.key("pagefind", documents, language)
-    previous = memo.recall_group("pagefind", key)
+        return search_index(documents, language, bundle)
+    key = memo.key("pagefind", bundle, documents, language)
+    previous = memo.recall_group(bundle.folder, key)
     if previous is not None:
         return previous
-    files = search_index(documents, language)
-    memo.rendered_group("pagefind", files)
+    files = search_index(documents, language, bundle)
+    memo.rendered_group(bundle.folder, files)
     return files
 
 
@@ -93,12 +102,18 @@ def write_assets(writer: PageWriter, env: jinja2.Environment) -> None:
         writer.asset(f"assets/fonts/{face.file_name}", face.path.read_bytes())
 
 
-def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes]) -> list[SearchDocument]:
-    """The pages marked for search, then the text of every PDF titled after its brief."""
-    documents = [SearchDocument(page.path, html=writer.files[page.path].decode("utf-8"))
-                 for page in writer.pages if page.search_type]
+def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes],
+                     plan: SearchPlan) -> dict[SearchBundle, list[SearchDocument]]:
+    """The pages marked for search, then the text of every PDF titled after its brief, by the bundle that indexes them."""
+    grouped: dict[SearchBundle, list[SearchDocument]] = {bundle: [] for bundle in plan.bundles}
+    brief_of_page = {view.page: view.id for view in views}
+    for page in writer.pages:
+        if page.search_type:
+            bundle = plan.for_page(page.path, brief_of_page.get(page.path))
+            grouped[bundle].append(SearchDocument(page.path, html=writer.files[page.path].decode("utf-8")))
     for view in views:
         for label, path in downloads(view, pdfs):
             title = f"{view.title} ({'PDF' if label == 'PDF' else 'handout PDF'})"
-            documents.append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title, kind="PDF"))
-    return documents
+            grouped[plan.for_pdf(view.id)].append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title,
+                                                                 kind="PDF"))
+    return grouped

@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..actors import Actor, Registry
-from ..rendering import BriefView, PositionView, QuoteView
+from ..rendering import BriefView, QuoteView
 from ..text import fold
+from .briefs import BriefLink
 from .pages import ACTORS, Page, PageWriter, plain
 
 KIND_LABELS = {"person": "People", "institution": "Institutions", "state": "States"}
@@ -27,13 +28,24 @@ class ActorQuote:
 
     quote: QuoteView
     date: dt.date | None
-    citations: tuple[tuple[BriefView, str], ...]  # (brief, link target of the quote on its page)
+    citations: tuple[tuple[BriefLink, str], ...]  # (brief, link target of the quote on its page)
 
 
 @dataclass(frozen=True)
 class ActorPosition:
-    brief: BriefView
-    position: PositionView
+    """The position an actor holds in one brief (its words; the quotations behind it are on the brief)."""
+
+    brief: BriefLink
+    position: str
+
+
+@dataclass(frozen=True)
+class ActorLink:
+    """An actor as a link to their page: what a list of names shows (not their role or aliases)."""
+
+    id: str
+    name: str
+    page: str
 
 
 @dataclass(frozen=True)
@@ -42,22 +54,23 @@ class ActorView:
     page: str
     affiliation: Actor | None
     affiliation_page: str | None
-    members: tuple[Actor, ...]  # actors affiliated with this one that have pages
+    members: tuple[ActorLink, ...]  # actors affiliated with this one that have pages
     positions: tuple[ActorPosition, ...]
     quotes: tuple[ActorQuote, ...]
 
 
 def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorView]:
     """A view for every actor who is quoted or holds a position in any brief, by id."""
-    quotes: dict[str, dict[tuple, list[tuple[BriefView, QuoteView]]]] = {}
+    quotes: dict[str, dict[tuple, list[tuple[BriefLink, QuoteView]]]] = {}
     positions: dict[str, list[ActorPosition]] = {}
     for view in views:
+        link = BriefLink.of(view)
         for quote in view.quotes:
             # The same words from the same paragraph are one statement, however many briefs cite them.
             key = (quote.source.source.id, quote.note.paragraph, fold(quote.text))
-            quotes.setdefault(quote.speaker.id, {}).setdefault(key, []).append((view, quote))
+            quotes.setdefault(quote.speaker.id, {}).setdefault(key, []).append((link, quote))
         for position in view.positions:
-            positions.setdefault(position.party.id, []).append(ActorPosition(view, position))
+            positions.setdefault(position.party.id, []).append(ActorPosition(link, position.position))
 
     ids = sorted({*quotes, *positions})
     result = {}
@@ -67,12 +80,12 @@ def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorVi
         for cited in quotes.get(actor_id, {}).values():
             first = cited[0][1]
             said.append(ActorQuote(first, first.source.source.date,
-                                   tuple((view, f"{view.page}#q-{quote.id}") for view, quote in cited)))
+                                   tuple((link, f"{link.page}#q-{quote.id}") for link, quote in cited)))
         said.sort(key=lambda q: (q.date or dt.date.max, q.quote.source.source.id, q.quote.note.paragraph,
                                  len(q.quote.passage.before)))
         affiliation = registry[actor.affiliation] if actor.affiliation and actor.affiliation in registry else None
-        members = tuple(sorted((registry[i] for i in ids if registry[i].affiliation == actor_id),
-                               key=lambda a: a.name))
+        members = tuple(sorted((ActorLink(i, registry[i].name, actor_page(i)) for i in ids
+                                if registry[i].affiliation == actor_id), key=lambda a: a.name))
         held = sorted(positions.get(actor_id, []), key=lambda p: (p.brief.title, p.brief.id))
         result[actor_id] = ActorView(
             actor, actor_page(actor_id), affiliation,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from ..rendering import BriefView, EventView, stance_matrix
 from ..text import fold
+from .actor_pages import ActorLink, actor_page
+from .briefs import BriefLink
 from .pages import STANCES, TIMELINE, Page, PageWriter
 
 
@@ -24,18 +26,19 @@ class TimelineEntry:
     iso: str
     date: str
     event: EventView
-    briefs: tuple[tuple[BriefView, str], ...]  # (brief, link target of the event on its page)
+    briefs: tuple[tuple[BriefLink, str], ...]  # (brief, link target of the event on its page)
 
 
 def timeline_entries(views: list[BriefView], only: str | None = None) -> tuple[TimelineEntry, ...]:
     """Every event of ``views`` (or of the brief ``only``) in date order, duplicates merged."""
-    grouped: dict[tuple[str, str], list[tuple[BriefView, EventView, str]]] = {}
+    grouped: dict[tuple[str, str], list[tuple[BriefLink, EventView, str]]] = {}
     for view in views:
         if only is not None and view.id != only:
             continue
+        link = BriefLink.of(view)
         for number, event in enumerate(view.timeline, 1):
             # Anchors follow brief.html, which numbers timeline items e-1, e-2, ...
-            grouped.setdefault((event.iso, fold(event.event)), []).append((view, event, f"{view.page}#e-{number}"))
+            grouped.setdefault((event.iso, fold(event.event)), []).append((link, event, f"{view.page}#e-{number}"))
     entries = []
     for (iso, _), items in sorted(grouped.items()):
         first = items[0][1]
@@ -45,20 +48,40 @@ def timeline_entries(views: list[BriefView], only: str | None = None) -> tuple[T
 
 def write_timeline_pages(writer: PageWriter, views: list[BriefView]) -> None:
     """The all-issues timeline and one filtered page per issue."""
-    filters = [(None, "All issues", TIMELINE), *((v.id, v.title, timeline_page(v.id)) for v in views)]
+    filters = ((None, "All issues", TIMELINE), *((v.id, v.title, timeline_page(v.id)) for v in views))
     for brief_id, label, path in filters:
         entries = timeline_entries(views, brief_id)
         title = "Timeline" if brief_id is None else f"Timeline: {label}"
         description = (f"{len(entries)} dated events from the sources of "
                        + ("every brief, in date order." if brief_id is None else f"the brief {label}."))
         writer.page("timeline.html", Page(path, title, description, section="timeline"),
-                    entries=entries, filters=filters, current=path, briefs=views)
+                    entries=entries, filters=filters, current=path)
+
+
+@dataclass(frozen=True)
+class PartyStance:
+    """One cell of the stance matrix: a party's position on one brief's issue (if it has one) and its quotations."""
+
+    brief: BriefLink
+    position: str | None
+    quotes: int
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    party: ActorLink
+    cells: tuple[PartyStance, ...]
 
 
 def write_stances_page(writer: PageWriter, views: list[BriefView]) -> None:
     """Where the parties stand: one row per party, one column per issue."""
-    rows = stance_matrix(views)
+    links = {view.id: BriefLink.of(view) for view in views}
+    rows = tuple(PartyRow(ActorLink(row.party.id, row.party.name, actor_page(row.party.id)),
+                          tuple(PartyStance(links[cell.brief.id], cell.position.position if cell.position else None,
+                                            len(cell.position.quotes) if cell.position else 0)
+                                for cell in row.cells))
+                 for row in stance_matrix(views))
     writer.page("stances.html", Page(STANCES, "Where the parties stand",
                                      f"The stated positions of {len(rows)} parties on {len(views)} issues.",
                                      section="stances"),
-                rows=rows, briefs=views)
+                rows=rows, briefs=list(links.values()))

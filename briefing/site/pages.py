@@ -82,6 +82,8 @@ class PageWriter:
         self.common = common
         self.files: dict[str, bytes] = {}
         self.pages: list[Page] = []
+        # Every page shows the shared context (actor pages, downloads): summarise it once, not per page.
+        self._common_key = memo.key(dict(sorted(common.items())), config) if memo is not None else ""
 
     def link(self, page: Page) -> Callable[[str], str]:
         return lambda target: _relative(page.path, target)
@@ -95,7 +97,7 @@ class PageWriter:
         key = None
         if self.memo is not None:
             key = self.memo.key(template_digest(self.env, template), page, dict(sorted(context.items())),
-                                dict(sorted(self.common.items())), self.config)
+                                self._common_key)
             previous = self.memo.recall(page.path, key)
             if previous is not None:
                 self.files[page.path] = previous

@@ -1,7 +1,14 @@
-"""Site stage, search: a Pagefind index of the briefs, sources, actors and the text of the PDFs.
+"""Site stage, search: Pagefind indexes of the briefs, sources, actors and the text of the PDFs.
 
-The pages to index and a stand-in page per PDF (its extracted text, pointing at the PDF)
-are written to a private temporary folder, and the Pagefind binary from the
+The site is indexed in several bundles that the search page merges in the browser
+(Pagefind's multisite search), so that an edit re-indexes only the bundles whose pages
+changed: the source articles apart, the actors apart, and the briefs with their PDFs in
+bundles of a few dozen (see ``SearchPlan``). Editing one brief then re-indexes a few dozen
+pages instead of every article on the desk. The primary bundle carries Pagefind's engine;
+the merged ones only their index.
+
+For each bundle, the pages and a stand-in page per PDF (its extracted text, pointing at
+the PDF) are written to a private temporary folder and the Pagefind binary from the
 ``pagefind[bin]`` package indexes that folder in one run; the index comes back as files,
 so nothing reaches ``out/`` before the whole build has succeeded. (Pagefind's Python API
 answers one request per 100 ms, too slow for a thousand pages; the binary takes well under
@@ -12,6 +19,7 @@ Pagefind's output is the same for the same input, so builds stay byte-identical.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import tempfile
@@ -25,6 +33,77 @@ from ..errors import RenderError
 SEARCH_FOLDER = "pagefind"
 # Pagefind's ready-made interfaces and highlighter: the site does not load them.
 _UNUSED = re.compile(r"^pagefind-(component-ui|modular-ui|ui|highlight)\.(js|css)$")
+# Pagefind's engine (script, worker, WebAssembly): a merged bundle is searched with the primary's.
+_ENGINE = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pagefind)$")
+
+
+# Briefs per bundle: editing one brief re-indexes its bundle, not every brief on the desk.
+BRIEFS_PER_BUNDLE = 25
+# A PDF repeats its brief's words: ranked at half weight, the brief's own page comes first.
+PDF_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class SearchBundle:
+    """One Pagefind index over part of the site, in its own folder."""
+
+    name: str  # "sources", "actors", "briefs-<n>" or "pdfs-<n>"
+    folder: str  # site path: "pagefind" for the primary bundle, "pagefind/<name>" for the others
+    primary: bool  # the primary bundle ships the engine; the search page merges the others into it
+    weight: float = 1.0  # Pagefind's indexWeight: how its results rank against the other bundles'
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """Which bundle indexes which page or PDF.
+
+    Bundles follow what changes together: the source articles change only with the articles,
+    the actor pages with the briefs' quotations, and the briefs and the text of their PDFs
+    are spread over bundles of about ``BRIEFS_PER_BUNDLE`` briefs by a hash of their id, so
+    that editing one brief re-indexes a few dozen pages instead of the whole site. The PDFs
+    have bundles of their own, weighted down (``PDF_WEIGHT``). The first bundle with
+    anything in it is the primary one; PDFs come last, so it always has the full weight.
+    """
+
+    bundles: tuple[SearchBundle, ...]
+    shards: int  # how many bundles the briefs (and, apart, their PDFs) are spread over
+
+    @classmethod
+    def of(cls, brief_ids: list[str], pdf_brief_ids: list[str], actor_pages: bool, source_pages: bool) -> SearchPlan:
+        """The bundles for a site of ``brief_ids``, the briefs ``pdf_brief_ids`` with PDFs, and actor and source pages."""
+        shards = max(1, -(-len(brief_ids) // BRIEFS_PER_BUNDLE))
+        named = [("sources", 1.0)] * source_pages + [("actors", 1.0)] * actor_pages
+        named += [(f"briefs-{n}", 1.0) for n in sorted({_shard(i, shards) for i in brief_ids})]
+        named += [(f"pdfs-{n}", PDF_WEIGHT) for n in sorted({_shard(i, shards) for i in pdf_brief_ids})]
+        return cls(tuple(SearchBundle(name, SEARCH_FOLDER if not n else f"{SEARCH_FOLDER}/{name}", not n, weight)
+                         for n, (name, weight) in enumerate(named)), shards)
+
+    def named(self, name: str) -> SearchBundle:
+        return next(bundle for bundle in self.bundles if bundle.name == name)
+
+    def for_brief(self, brief_id: str) -> SearchBundle:
+        """The bundle of a brief's page."""
+        return self.named(f"briefs-{_shard(brief_id, self.shards)}")
+
+    def for_pdf(self, brief_id: str) -> SearchBundle:
+        """The bundle of the text of a brief's PDFs."""
+        return self.named(f"pdfs-{_shard(brief_id, self.shards)}")
+
+    def for_page(self, path: str, brief_id: str | None = None) -> SearchBundle:
+        """The bundle of the page at ``path`` (a brief's page names its brief)."""
+        if brief_id is not None:
+            return self.for_brief(brief_id)
+        return self.named(path.split("/", 1)[0])
+
+    @property
+    def merged(self) -> list[dict[str, object]]:
+        """What the search page merges into the primary bundle: Pagefind's mergeIndex options per bundle."""
+        return [{"bundlePath": f"{bundle.folder}/", "indexWeight": bundle.weight}
+                for bundle in self.bundles if not bundle.primary]
+
+
+def _shard(brief_id: str, shards: int) -> int:
+    return int(hashlib.sha256(brief_id.encode("utf-8")).hexdigest()[:8], 16) % shards
 
 
 @dataclass(frozen=True)
@@ -63,8 +142,9 @@ def stand_in(doc: SearchDocument, language: str) -> str:
             f'<div data-pagefind-weight="0.2">{paragraphs}</div></body></html>')
 
 
-def search_index(documents: list[SearchDocument], language: str) -> dict[str, bytes]:
-    """Index ``documents`` with Pagefind; returns the index files keyed by site path."""
+def search_index(documents: list[SearchDocument], language: str,
+                 bundle: SearchBundle = SearchBundle("site", SEARCH_FOLDER, primary=True)) -> dict[str, bytes]:
+    """Index ``documents`` with Pagefind into ``bundle``; returns its files keyed by site path."""
     from pagefind.service import get_executable
 
     binary = get_executable()
@@ -72,17 +152,18 @@ def search_index(documents: list[SearchDocument], language: str) -> dict[str, by
         raise RenderError("search index: the Pagefind binary is missing; reinstall make-brief (pagefind[bin])")
     primary = language.split("-")[0]
     with tempfile.TemporaryDirectory(prefix="make-brief-search-") as folder:
-        site, bundle = Path(folder) / "site", Path(folder) / "bundle"
+        site, output = Path(folder) / "site", Path(folder) / "bundle"
         for doc in documents:
             # A PDF's stand-in page lives beside it, so its URL names the PDF it stands for.
             path = site / (doc.path if doc.html is not None else f"{doc.path}.html")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(doc.html if doc.html is not None else stand_in(doc, language), encoding="utf-8")
-        run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(bundle),
+        run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(output),
                               "--force-language", primary, "--keep-index-url", "--silent"],
                              capture_output=True, text=True)
         if run.returncode != 0:
             detail = (run.stderr or run.stdout).strip().splitlines()
             raise RenderError(f"search index: Pagefind failed: {detail[-1] if detail else run.returncode}")
-        return {f"{SEARCH_FOLDER}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
-                for p in sorted(bundle.rglob("*")) if p.is_file() and not _UNUSED.match(p.name)}
+        return {f"{bundle.folder}/{p.relative_to(output).as_posix()}": p.read_bytes()
+                for p in sorted(output.rglob("*")) if p.is_file() and not _UNUSED.match(p.name)
+                and (bundle.primary or not _ENGINE.match(p.name))}

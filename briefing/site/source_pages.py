@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..rendering import BriefView, source_page
 from ..sources import Paragraph, Source
+from .briefs import BriefLink
 from .pages import Page, PageWriter, plain
 
 
@@ -78,10 +79,11 @@ def cited_items(view: BriefView):
 def write_source_pages(writer: PageWriter, views: list[BriefView], sources: dict[str, Source]) -> list[str]:
     """One page per cited source; returns the source ids that have a page."""
     spans: dict[str, dict[int, list[Span]]] = {}
-    citing: dict[str, list[BriefView]] = {}
+    citing: dict[str, list[BriefLink]] = {}
     for view in views:
+        link = BriefLink.of(view)
         for cited in view.sources:
-            citing.setdefault(cited.source.id, []).append(view)
+            citing.setdefault(cited.source.id, []).append(link)
         for note, passage, target in cited_items(view):
             source = sources[note.source.source.id]
             start = source.paragraph(note.paragraph).start + len(passage.before)

@@ -15,7 +15,7 @@ from ..sources import Paragraph
 from . import cues
 from .cues import QUOTE_TOKEN
 from .mentions import Names
-from .spans import (SHARED_TRIGGERS, MarkedSpan, Token, Triggers, alternation, combine, find_marked_spans,
+from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, Triggers, alternation, combine, find_marked_spans,
                     search_text, sentence_spans, split_fired, tokens)
 
 
@@ -145,26 +145,77 @@ class Article:
                               bisect.bisect_left(self._mention_starts, end)]
 
     def _find_mentions(self) -> list[tuple[int, int, tuple[str, ...]]]:
-        """Every registry mention in the article, found once: only the sentences where a
-        registry name could start are tokenised, and only at those tokens is it looked up."""
-        # Without an exact folding (ß, ligatures) the search text may hide a name: look everywhere.
-        heads = self.names.head_positions(self.search_text) if self._exact_fold else None
-        found: list[tuple[int, int, tuple[str, ...]]] = []
+        """Every registry mention in the article, found once.
+
+        Only where a registry name could start is anything tokenised, and there only the
+        few words the tree of names can follow: a registry whose aliases start with "the"
+        or "his" puts a candidate in most sentences, and tokenising them all whole cost
+        more than the rest of the extraction.
+        """
+        if not self._exact_fold:
+            # Without an exact folding (ß, ligatures) the search text may hide a name: look everywhere.
+            found: list[tuple[int, int, tuple[str, ...]]] = []
+            for sentence in self.sentences:
+                found.extend(self._scan_tokens(sentence, None))
+            return found
+        heads = self.names.head_positions(self.search_text)
+        found = []
         h = 0
         for sentence in self.sentences:
-            candidates: set[int] | None = None
-            if heads is not None:
-                while h < len(heads) and heads[h] < sentence.start:
-                    h += 1
-                first = h
-                while h < len(heads) and heads[h] < sentence.end:
-                    h += 1
-                if first == h:
-                    continue
-                candidates = set(heads[first:h])
-            plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
-            found.extend((plain[a].start, plain[b - 1].end, ids) for a, b, ids in self.names.scan(plain, candidates))
+            while h < len(heads) and heads[h] < sentence.start:
+                h += 1
+            first = h
+            while h < len(heads) and heads[h] < sentence.end:
+                h += 1
+            if first < h:
+                found.extend(self._mentions_in(sentence, heads[first:h]))
         return found
+
+    def _scan_tokens(self, sentence: Sentence, candidates: set[int] | None) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions in a sentence's tokens, a quotation's words left out."""
+        plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
+        return [(plain[a].start, plain[b - 1].end, ids) for a, b, ids in self.names.scan(plain, candidates)]
+
+    def _mentions_in(self, sentence: Sentence, heads: list[int]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions that start at ``heads`` (offsets, in order) of one sentence.
+
+        The same as scanning the sentence's tokens (quotations left out) but reading only
+        the tokens a name could cover. A head counts only where a token starts, which is
+        certain after white space or at the start of a stretch of the sentence between
+        quotations; a sentence with any other head is tokenised whole, as before.
+        """
+        segments = self._plain_segments(sentence)
+        text = self.text
+        located = []
+        for position in heads:
+            index = next((k for k, (a, b) in enumerate(segments) if a <= position < b), None)
+            if index is None:
+                continue  # inside a quotation: its words are not mentions
+            if position != segments[index][0] and not text[position - 1].isspace():
+                return self._scan_tokens(sentence, set(heads))
+            located.append((position, index))
+        found = []
+        covered = sentence.start
+        for position, index in located:
+            if position < covered:
+                continue  # inside the name just found: the scan goes on after it
+            words, ids = self.names.longest_in(_tokens_from(text, segments, index, position))
+            if words:
+                found.append((position, words[-1].end, ids))
+                covered = words[-1].end
+        return found
+
+    def _plain_segments(self, sentence: Sentence) -> list[tuple[int, int]]:
+        """The stretches of a sentence outside its quotations, as its tokens are made."""
+        segments = []
+        cursor = sentence.start
+        for r_start, r_end in self._regions_between(sentence.start, sentence.end):
+            if r_end <= sentence.start or r_start >= sentence.end:
+                continue
+            segments.append((cursor, max(cursor, r_start)))
+            cursor = min(r_end, sentence.end)
+        segments.append((cursor, sentence.end))
+        return segments
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence that contains ``offset``."""
@@ -265,6 +316,22 @@ class Article:
             for start, end, ids in self.mentions_between(after, position))
         return replace(pronoun, ids=antecedent.ids, person=antecedent.person, ambiguous=ambiguous,
                        antecedent=antecedent.antecedent or antecedent.mention)
+
+
+_NEXT_TOKEN = re.compile(r"\s*(" + TOKEN.pattern + ")")
+
+
+def _tokens_from(text: str, segments: Sequence[tuple[int, int]], index: int, position: int) -> Iterator[Token]:
+    """The tokens of ``segments[index:]`` from ``position`` (a token start) on, one at a time,
+    exactly as tokenising each segment whole would make them."""
+    for start, end in segments[index:]:
+        cursor = max(start, position)
+        while True:
+            match = _NEXT_TOKEN.match(text, cursor, end)
+            if match is None:
+                break
+            cursor = match.end()
+            yield Token(match.group(1), match.start(1), cursor)
 
 
 def _tokens_with_quotes(text: str, start: int, end: int, regions: Sequence[tuple[int, int]]) -> list[Token]:

@@ -15,8 +15,8 @@ from ..sources import Paragraph
 from . import cues
 from .cues import QUOTE_TOKEN
 from .mentions import Names
-from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, Triggers, alternation, combine, find_marked_spans,
-                    search_text, sentence_spans, split_fired, tokens)
+from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, WordScan, find_marked_spans, search_text,
+                    sentence_spans, tokens)
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,16 @@ class Sentence:
         return self.owner.tokens_of(self.index)
 
 
-# Run over the article's case-folded search_text: plain matching is far faster than IGNORECASE.
-_CUE_SEARCH = re.compile(r"\b(?:" + alternation([*cues.CUE_WORDS, "according"]) + r")\b")
+_SCANS: dict[tuple[str, ...], WordScan] = {}
 
 
-_COMBINED: dict[tuple[str, ...], Triggers] = {}
+def _word_scan() -> WordScan:
+    """The scan for the speech cues and every registered trigger set (built once)."""
+    names = tuple(SHARED_TRIGGERS)
+    scan = _SCANS.get(names)
+    if scan is None:
+        scan = _SCANS[names] = WordScan(dict(SHARED_TRIGGERS), [*cues.CUE_WORDS, "according"])
+    return scan
 
 
 @dataclass(frozen=True)
@@ -97,18 +102,16 @@ class Article:
         self.acts: list[SpeechAct] = []
         self._act_positions: list[int] = []
         self._act_sentences: list[int] = []
-        self._fired: dict[str, dict[int, frozenset]] | None = None
+        self._scan = _word_scan()
+        self._found = self._scan.run(self.search_text, self.sentence_starts, self.sentence_ends)
+        self._fired: dict[str, dict[int, frozenset]] = {}
         self._find_speech_acts()
 
     def fired(self, name: str) -> dict[int, frozenset]:
         """What the trigger set registered as ``name`` fires in each sentence, by sentence
-        index: every registered set is scanned for in one pass, on first use."""
-        if self._fired is None or name not in self._fired:
-            names = tuple(SHARED_TRIGGERS)
-            combined = _COMBINED.get(names)
-            if combined is None:
-                combined = _COMBINED[names] = combine({n: SHARED_TRIGGERS[n] for n in names})
-            self._fired = split_fired(combined.scan(self.search_text, self.sentence_starts, self.sentence_ends), names)
+        index: every registered set was scanned for in the one pass that found the cues."""
+        if name not in self._fired:
+            self._fired[name] = self._scan.fired(name, self._found)
         return self._fired[name]
 
     def tokens_of(self, index: int) -> tuple[Token, ...]:
@@ -223,14 +226,11 @@ class Article:
         return self.sentences[i] if i >= 0 and offset < self.sentence_ends[i] else None
 
     def _find_speech_acts(self) -> None:
-        # One pass of the cue pattern over the whole text picks the sentences worth
-        # tokenising and, within them, the only tokens where a cue can start.
+        # The one scan of the text picked the sentences worth tokenising and, within
+        # them, the only tokens where a cue can start.
         hits: dict[int, list[int]] = {}
-        for para in self.paragraphs:
-            for match in _CUE_SEARCH.finditer(self.search_text, para.start, para.end):
-                sentence = self.sentence_at(match.start())
-                if sentence is not None:
-                    hits.setdefault(sentence.index, []).append(match.start())
+        for position, index in self._found.whole:
+            hits.setdefault(index, []).append(position)
         for index in sorted(hits):
             sentence = self.sentences[index]
             toks = sentence.toks

@@ -35,8 +35,9 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _DATE = _REASONS[4][1]
 
-# What each pattern above cannot match without: a digit, a currency sign, or a word
-# starting with one of these (case aside). A sentence with none of them is skipped.
+# What each pattern above cannot match without: a word starting with a digit (every
+# figure is matched at a word boundary), a currency sign, or a word starting with one of
+# these (case aside). A sentence with none of them is skipped.
 _TRIGGERS = Triggers(
     {**dict.fromkeys("killed died dead death wounded injured casualties massacre fatalities".split(), ["casualties"]),
      **dict.fromkeys("sentence jail prison imprisonment convicted acquitted verdict".split(), ["sentence"]),
@@ -47,7 +48,8 @@ _TRIGGERS = Triggers(
      **dict.fromkeys("agreement accord treaty deal protocol pact cease resolution format convention".split(),
                      ["agreement"]),
      **dict.fromkeys("meeting talks summit conference forum group visit".split(), ["meeting"])},
-    {r"\d": ["money", "quantity", "date", "number"], "$€£¥₽": ["money"]},
+    {r"\d": ["money", "quantity", "date", "number"]},
+    {"$€£¥₽": ["money"]},
 )
 SHARED_TRIGGERS["facts"] = _TRIGGERS
 

@@ -102,6 +102,10 @@ class Article:
         self.acts: list[SpeechAct] = []
         self._act_positions: list[int] = []
         self._act_sentences: list[int] = []
+        self._act_speaker_starts: list[int] = []
+        self._act_mentions: list[str] = []  # each speaker's words as written, case-folded
+        self._mentions_with: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
+        self._mentions_with_starts: dict[str, list[int]] = {}
         self._scan = _word_scan()
         self._found = self._scan.run(self.search_text, self.sentence_starts, self.sentence_ends)
         self._fired: dict[str, dict[int, frozenset]] = {}
@@ -251,6 +255,38 @@ class Article:
                 self.acts.append(SpeechAct(tok.start, sentence.index, cue.text, speaker))
                 self._act_positions.append(tok.start)
                 self._act_sentences.append(sentence.index)
+                self._act_speaker_starts.append(speaker.start)
+                self._act_mentions.append(speaker.mention.casefold())
+
+    def nearest_mention_with(self, head: str, start: int, end: int) -> tuple[int, tuple[str, ...], str] | None:
+        """The last registry mention beginning in ``[start, end)`` whose actor has the word
+        ``head`` in a name or role, or whose words as written contain it: (offset, ids, text).
+
+        The mentions that fit each head are listed once per article, so "the ministry"
+        asked for again and again looks them up by bisection.
+        """
+        fitting = self._mentions_with.get(head)
+        if fitting is None:
+            self.mentions_between(0, 0)
+            fitting = [(s, ids, self.text[s:e]) for s, e, ids in self._mentions or ()
+                       if any(head in self.names.words_of(i) for i in ids) or head in self.text[s:e].casefold()]
+            self._mentions_with[head] = fitting
+            self._mentions_with_starts[head] = [m[0] for m in fitting]
+        i = bisect.bisect_left(self._mentions_with_starts[head], end) - 1
+        return fitting[i] if i >= 0 and fitting[i][0] >= start else None
+
+    def latest_speaker_with(self, head: str, start: int, before: int) -> SpeechAct | None:
+        """Of the speech acts from ``start`` on, read in order up to the first whose speaker
+        is written at or after ``before``, the one whose speaker's words contain ``head``
+        and are written last (the first such, on a tie)."""
+        best: SpeechAct | None = None
+        for i in range(bisect.bisect_left(self._act_positions, start), len(self.acts)):
+            speaker_start = self._act_speaker_starts[i]
+            if speaker_start >= before:
+                break
+            if head in self._act_mentions[i] and (best is None or speaker_start > best.speaker.start):
+                best = self.acts[i]
+        return best
 
     def acts_from(self, position: int) -> Iterator[SpeechAct]:
         """Speech acts whose cue is at or after ``position``, in order (no copy of the list)."""

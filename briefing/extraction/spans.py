@@ -18,9 +18,9 @@ from ..text import replacer
 DOUBLE = '"“”„‟«»'
 SINGLE = "'‘’‚‛‹›"
 _ANY_MARK = re.compile("[" + re.escape(DOUBLE + SINGLE) + "]")
-_SINGLE_MARK = re.compile("[" + re.escape(SINGLE) + "]")
-_OPEN_LEFT = "([{<—–-/:"  # a mark after these may open a quote: (“, —“, :“
-_CLOSE_RIGHT = ".,;:!?)]}>—–-…"  # a mark before these may close a quote: ”, ”. ”)
+MARKS = DOUBLE + SINGLE
+_OPEN_LEFT = "([{<—–-/:" + MARKS  # a mark after these (or another mark) may open a quote: (“, —“, :“
+_CLOSE_RIGHT = ".,;:!?)]}>—–-…" + MARKS  # a mark before these (or another mark) may close a quote: ”, ”. ”)
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,9 @@ def _roles(text: str, i: int) -> tuple[bool, bool]:
     if text[i] in SINGLE and prev.isalnum() and nxt.isalnum():
         return False, False  # an apostrophe inside a word: shouldn't, Let's, Kerry's
     can_open = (not nxt.isspace() and nxt not in ",;)]}"
-                and (prev.isspace() or prev in _OPEN_LEFT or prev in DOUBLE + SINGLE
-                     or (prev in ".!?,;…" and nxt.isalnum())))
+                and (prev.isspace() or prev in _OPEN_LEFT or (prev in ".!?,;…" and nxt.isalnum())))
     can_close = (not prev.isspace() and prev not in "([{"
-                 and (nxt.isspace() or nxt in _CLOSE_RIGHT or nxt in DOUBLE + SINGLE
+                 and (nxt.isspace() or nxt in _CLOSE_RIGHT
                       or (prev in ".!?,;…" and nxt.isalnum())))
     return can_open, can_close
 
@@ -103,6 +102,9 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
     """
     spans: list[MarkedSpan] = []
     carry: _Open | None = None
+    # Only the marks themselves are visited, found in one pass: a Python step per
+    # character, or even per paragraph, would make this the slowest pass of the extractor.
+    marks = [m.start() for m in _ANY_MARK.finditer(text)]
     for number, para in enumerate(paragraphs):
         follower = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
         next_opens = follower is not None and _family(text[follower.start]) == "single"
@@ -121,14 +123,15 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 _flush_unclosed(carry, spans, text)
                 carry = None
         inner: str | None = None
+        first_mark = bisect.bisect_left(marks, para.start)
+        end_mark = bisect.bisect_left(marks, para.end)
+        if first_mark == end_mark and current is None:
+            continue  # no quotation in this paragraph, and none going on from the last one
         # Where a single mark could close, found once per paragraph so the look-ahead for
         # a partner stays logarithmic even in a paragraph full of apostrophes.
-        closers = [m.start() for m in _SINGLE_MARK.finditer(text, para.start, para.end) if _roles(text, m.start())[1]]
-        # Only the marks themselves are visited: a Python step per character would make
-        # this the slowest pass of the whole extractor.
-        for mark in _ANY_MARK.finditer(text, begin, para.end):
-            i = mark.start()
-            family = "double" if mark.group() in DOUBLE else "single"
+        closers = [i for i in marks[first_mark:end_mark] if text[i] in SINGLE and _roles(text, i)[1]]
+        for i in marks[bisect.bisect_left(marks, begin, first_mark, end_mark):end_mark]:
+            family = "double" if text[i] in DOUBLE else "single"
             can_open, can_close = _roles(text, i)
             partner_later = family == "single" and bisect.bisect_right(closers, i) < len(closers)
             if current is None:
@@ -196,6 +199,8 @@ _ABBREVIATIONS = {
     "no", "vs", "etc", "inc", "corp", "co", "ltd", "jr", "sr", "fig", "approx", "est",
 }
 _END = re.compile(r"[.!?…]+")
+_LAST_WORD = re.compile(r"(\w+)$")  # searched in the few characters before a full stop
+_CLOSERS = ")]" + MARKS  # what may follow a sentence's last full stop and still belong to it
 
 
 def sentence_spans(text: str, start: int, end: int,
@@ -219,13 +224,12 @@ def sentence_spans(text: str, start: int, end: int,
             if pos != quotes[qi][1] - 1:
                 continue
             pos = quotes[qi][1]  # a quotation ending its own sentence: "... forward."
-        else:
-            word = re.search(r"(\w+)$", text[max(start, match.start() - 12):match.start()])
-            if match.group() == "." and word and (
-                    word.group(1).casefold() in _ABBREVIATIONS
-                    or (len(word.group(1)) == 1 and word.group(1).isupper())):
+        elif match.group() == ".":
+            word = _LAST_WORD.search(text, max(start, match.start() - 12), match.start())
+            if word and (word.group(1).casefold() in _ABBREVIATIONS
+                         or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue  # Dr. Smith, U.S. officials, Dec. 15
-        while pos < end and pos not in opens and text[pos] in ")]" + DOUBLE + SINGLE and _roles(text, pos)[1]:
+        while pos < end and pos not in opens and text[pos] in _CLOSERS and _roles(text, pos)[1]:
             pos += 1
         nxt = pos
         while nxt < end and text[nxt].isspace():
@@ -234,9 +238,9 @@ def sentence_spans(text: str, start: int, end: int,
             break
         follower = text[nxt]
         if nxt == pos and not (follower.isupper() and match.start() > 0 and text[match.start() - 1].islower()
-                               or follower in DOUBLE + SINGLE):
+                               or follower in MARKS):
             continue  # 3.5, U.S.-led, e.g.
-        if follower.isupper() or follower.isdigit() or follower in DOUBLE + SINGLE + "(":
+        if follower.isupper() or follower.isdigit() or follower in MARKS or follower == "(":
             bounds.append(pos)
     spans = []
     left = start
@@ -246,15 +250,14 @@ def sentence_spans(text: str, start: int, end: int,
         left = b
     if left < end:
         spans.append((left, end))
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    trimmed = []
+    for s, e in spans:
+        # str.strip removes exactly what str.isspace calls white space, in C.
+        piece = text[s:e]
+        body = piece.lstrip()
+        if body:
+            trimmed.append((s + len(piece) - len(body), e - len(body) + len(body.rstrip())))
+    return trimmed
 
 
 # --- tokens ----------------------------------------------------------------------------

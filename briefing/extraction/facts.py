@@ -114,6 +114,9 @@ def _inside_date(span: tuple[int, int], body: str, date_spans: list[tuple[int, i
     if any(s <= start < e for s, e in date_spans):
         return True
     window = body[max(0, start - 12):end + 12]
-    return bool(re.search(r"(January|February|March|April|May|June|July|August|September|October|November|December|"
-                          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d{1,2}\b(,\s*\d{4})?", window)) \
-        and bool(re.fullmatch(r"\d{1,2}|(19|20)\d\d", body[start:end]))
+    return bool(_MONTH_DAY.search(window)) and bool(_DAY_OR_YEAR.fullmatch(body[start:end]))
+
+
+_MONTH_DAY = re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December|"
+                        r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d{1,2}\b(,\s*\d{4})?")
+_DAY_OR_YEAR = re.compile(r"\d{1,2}|(19|20)\d\d")

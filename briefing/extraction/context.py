@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 import bisect
+import operator
 import re
 from dataclasses import dataclass, field, replace
 
@@ -96,7 +97,6 @@ class Article:
         self.sentence_starts = [s.start for s in self.sentences]
         self.sentence_ends = [s.end for s in self.sentences]
         self._tokens: dict[int, tuple[Token, ...]] = {}
-        self._quote_at: dict[int, dict[int, int]] = {}
         self._mentions: list[tuple[int, int, tuple[str, ...]]] | None = None
         self._mention_starts: list[int] = []
         self.acts: list[SpeechAct] = []
@@ -125,13 +125,22 @@ class Article:
             sentence = self.sentences[index]
             local = self._regions_between(sentence.start, sentence.end)
             toks = self._tokens[index] = tuple(_tokens_with_quotes(self.text, sentence.start, sentence.end, local))
-            self._quote_at[index] = {t.start: k for k, t in enumerate(toks) if t.text == QUOTE_TOKEN}
         return toks
 
     def quote_token(self, sentence: Sentence, region_start: int) -> int:
         """The index, in a sentence's tokens, of the quotation whose region starts at ``region_start``."""
-        self.tokens_of(sentence.index)
-        return self._quote_at[sentence.index][region_start]
+        k = self.token_at(sentence.index, region_start)
+        assert k is not None and sentence.toks[k].text == QUOTE_TOKEN, (sentence, region_start)
+        return k
+
+    def token_at(self, index: int, offset: int) -> int | None:
+        """The index of the token of sentence ``index`` that starts at ``offset``, if one does.
+
+        Tokens are in text order, so a bisection finds it without an index of every token.
+        """
+        toks = self.tokens_of(index)
+        k = bisect.bisect_left(toks, offset, key=_START)
+        return k if k < len(toks) and toks[k].start == offset else None
 
     def _regions_between(self, start: int, end: int) -> list[tuple[int, int]]:
         """Quotation regions that overlap ``[start, end)`` (bisected: long articles have many)."""
@@ -238,9 +247,8 @@ class Article:
         for index in sorted(hits):
             sentence = self.sentences[index]
             toks = sentence.toks
-            starts = self._token_index(index)
             for position in hits[index]:
-                k = starts.get(position)
+                k = self.token_at(index, position)
                 if k is None:
                     continue  # inside a quotation, or inside a longer word ("co-founded")
                 cue = cues.cue_at(toks, k)
@@ -303,10 +311,6 @@ class Article:
         i = bisect.bisect_right(self._act_sentences, sentence) - 1
         return self.acts[i] if i >= 0 and self._act_sentences[i] == sentence else None
 
-    def _token_index(self, index: int) -> dict[int, int]:
-        """Where each token of a sentence starts: offset -> token index."""
-        return {t.start: k for k, t in enumerate(self.tokens_of(index))}
-
     def resolve_pronoun(self, pronoun: Speaker, position: int) -> Speaker:
         """The nearest earlier speaker a pronoun can refer to, flagged when others intervene.
 
@@ -354,6 +358,7 @@ class Article:
                        antecedent=antecedent.antecedent or antecedent.mention)
 
 
+_START = operator.itemgetter(1)  # a Token's start offset, for bisecting a sentence's tokens
 _NEXT_TOKEN = re.compile(r"\s*(" + TOKEN.pattern + ")")
 
 

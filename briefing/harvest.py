@@ -231,6 +231,10 @@ def rank(candidates: list[Candidate], profile: Profile, registry: Registry, date
 
 # -- output -------------------------------------------------------------------------------
 
+# What json.dumps(value, ensure_ascii=False) uses, made once: dumps builds a new encoder
+# on every call with a non-default option, and output has a line per record.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
 def as_jsonl(candidates: list[Candidate], ranked: bool) -> str:
     """One JSON object per record; with a profile, also its relevance and whether it is cited."""
     lines = []
@@ -241,7 +245,7 @@ def as_jsonl(candidates: list[Candidate], ranked: bool) -> str:
         if ranked:
             data["relevance"] = candidate.relevance
             data["cited"] = candidate.cited
-        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=False))
+        lines.append(_JSON.encode(data))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -269,7 +273,7 @@ class _Slugs:
 
 
 def _scalar(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    return _JSON.encode(text)
 
 
 def as_yaml(candidates: list[Candidate], unknown_sources: set[str], texts: dict[str, str]) -> str:

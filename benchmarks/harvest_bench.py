@@ -114,7 +114,8 @@ def write_project(folder: Path, people: list[str]) -> Path:
     project = folder / "project"
     project.mkdir()
     shutil.copy(ROOT / "config.yaml", project / "config.yaml")
-    shutil.copytree(ROOT / "seeds", project / "seeds")
+    for folder in ("seeds", "profiles", "templates"):
+        shutil.copytree(ROOT / folder, project / folder)
     registry = (ROOT / "actors.yaml").read_text(encoding="utf-8").rstrip("\n") + "\n"
     registry += "".join(f"  - {{id: {slug}, name: {name}, kind: person, aliases: [{alias}]}}\n"
                         for slug, name, alias in bench_people(people))

@@ -154,11 +154,15 @@ class Article:
 
     def mentions_between(self, start: int, end: int) -> list[tuple[int, int, tuple[str, ...]]]:
         """Registry mentions (start, end, ids) that begin in ``[start, end)``, in order."""
+        mentions = self.all_mentions()
+        return mentions[bisect.bisect_left(self._mention_starts, start):bisect.bisect_left(self._mention_starts, end)]
+
+    def all_mentions(self) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Every registry mention (start, end, ids) in the article, in order, found on first use."""
         if self._mentions is None:
             self._mentions = self._find_mentions()
             self._mention_starts = [m[0] for m in self._mentions]
-        return self._mentions[bisect.bisect_left(self._mention_starts, start):
-                              bisect.bisect_left(self._mention_starts, end)]
+        return self._mentions
 
     def _find_mentions(self) -> list[tuple[int, int, tuple[str, ...]]]:
         """Every registry mention in the article, found once.
@@ -275,8 +279,7 @@ class Article:
         """
         fitting = self._mentions_with.get(head)
         if fitting is None:
-            self.mentions_between(0, 0)
-            fitting = [(s, ids, self.text[s:e]) for s, e, ids in self._mentions or ()
+            fitting = [(s, ids, self.text[s:e]) for s, e, ids in self.all_mentions()
                        if any(head in self.names.words_of(i) for i in ids) or head in self.text[s:e].casefold()]
             self._mentions_with[head] = fitting
             self._mentions_with_starts[head] = [m[0] for m in fitting]

@@ -231,6 +231,10 @@ def rank(candidates: list[Candidate], profile: Profile, registry: Registry, date
 
 # -- output -------------------------------------------------------------------------------
 
+# What json.dumps(value, ensure_ascii=False) uses, made once: dumps builds a new encoder
+# on every call with a non-default option, and output has a line per record.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
 def as_jsonl(candidates: list[Candidate], ranked: bool) -> str:
     """One JSON object per record; with a profile, also its relevance and whether it is cited."""
     lines = []
@@ -241,27 +245,40 @@ def as_jsonl(candidates: list[Candidate], ranked: bool) -> str:
         if ranked:
             data["relevance"] = candidate.relevance
             data["cited"] = candidate.cited
-        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=False))
+        lines.append(_JSON.encode(data))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _slug(text: str, taken: set[str]) -> str:
-    words = re.findall(r"[a-z0-9]+", fold(text).casefold())[:5]
-    base = "-".join(words) or "item"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    taken.add(slug)
-    return slug
+class _Slugs:
+    """Unique ids for proposed entries: the first words of the text, then -2, -3 ... on repeats."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        # Per base, the number from which to try (1 is the bare base). Ids are never
+        # released, so every one below it is taken: starting there gives the id counting
+        # from the bare base would, without rereading thousands of "talks-in-vienna-N".
+        self._from: dict[str, int] = {}
+
+    def __call__(self, text: str) -> str:
+        words = re.findall(r"[a-z0-9]+", fold(text).casefold())[:5]
+        base = "-".join(words) or "item"
+        n = self._from.get(base, 1)
+        slug = base if n == 1 else f"{base}-{n}"
+        while slug in self.taken:
+            n += 1
+            slug = f"{base}-{n}"
+        self._from[base] = n
+        self.taken.add(slug)
+        return slug
 
 
 def _scalar(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    return _JSON.encode(text)
 
 
 def as_yaml(candidates: list[Candidate], unknown_sources: set[str], texts: dict[str, str]) -> str:
     """Ready-to-paste profile entries under quotes:, facts: and timeline:, with review notes as comments."""
-    taken: set[str] = set()
+    slug = _Slugs()
     out = ["# Proposed by make-brief harvest. Review every entry before pasting it into a profile."]
     if unknown_sources:
         out.append("# Sources given by path are not in seeds/manifest.yaml yet: add them there and use their ids.")
@@ -283,11 +300,11 @@ def as_yaml(candidates: list[Candidate], unknown_sources: set[str], texts: dict[
                 notes.append("split by its attribution: one entry per piece, as a profile quotes each verbatim")
             block = []
             for piece in pieces:
-                block += [f"  - id: {_slug(piece, taken)}", f"    speaker: {r['speaker'] or 'UNKNOWN'}",
+                block += [f"  - id: {slug(piece)}", f"    speaker: {r['speaker'] or 'UNKNOWN'}",
                           f"    source: {r['source']}", f"    text: {_scalar(piece)}"]
         elif r["type"] == "fact":
             notes.append(f"why: {', '.join(r['reasons'])}")
-            block = [f"  - id: {_slug(str(r['text']), taken)}", f"    statement: {_scalar(str(r['text']))}",
+            block = [f"  - id: {slug(str(r['text']))}", f"    statement: {_scalar(str(r['text']))}",
                      f"    source: {r['source']}", f"    evidence: {_scalar(str(r['text']))}"]
         else:
             date = r["date"] or "UNRESOLVED"

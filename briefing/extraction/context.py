@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 import bisect
+import operator
 import re
 from dataclasses import dataclass, field, replace
 
@@ -15,8 +16,8 @@ from ..sources import Paragraph
 from . import cues
 from .cues import QUOTE_TOKEN
 from .mentions import Names
-from .spans import (SHARED_TRIGGERS, MarkedSpan, Token, Triggers, alternation, combine, find_marked_spans,
-                    search_text, sentence_spans, split_fired, tokens)
+from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, WordScan, find_marked_spans, search_text,
+                    sentence_spans, tokens)
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,16 @@ class Sentence:
         return self.owner.tokens_of(self.index)
 
 
-# Run over the article's case-folded search_text: plain matching is far faster than IGNORECASE.
-_CUE_SEARCH = re.compile(r"\b(?:" + alternation([*cues.CUE_WORDS, "according"]) + r")\b")
+_SCANS: dict[tuple[str, ...], WordScan] = {}
 
 
-_COMBINED: dict[tuple[str, ...], Triggers] = {}
+def _word_scan() -> WordScan:
+    """The scan for the speech cues and every registered trigger set (built once)."""
+    names = tuple(SHARED_TRIGGERS)
+    scan = _SCANS.get(names)
+    if scan is None:
+        scan = _SCANS[names] = WordScan(dict(SHARED_TRIGGERS), [*cues.CUE_WORDS, "according"])
+    return scan
 
 
 @dataclass(frozen=True)
@@ -91,24 +97,25 @@ class Article:
         self.sentence_starts = [s.start for s in self.sentences]
         self.sentence_ends = [s.end for s in self.sentences]
         self._tokens: dict[int, tuple[Token, ...]] = {}
-        self._quote_at: dict[int, dict[int, int]] = {}
         self._mentions: list[tuple[int, int, tuple[str, ...]]] | None = None
         self._mention_starts: list[int] = []
         self.acts: list[SpeechAct] = []
         self._act_positions: list[int] = []
         self._act_sentences: list[int] = []
-        self._fired: dict[str, dict[int, frozenset]] | None = None
+        self._act_speaker_starts: list[int] = []
+        self._act_mentions: list[str] = []  # each speaker's words as written, case-folded
+        self._mentions_with: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
+        self._mentions_with_starts: dict[str, list[int]] = {}
+        self._scan = _word_scan()
+        self._found = self._scan.run(self.search_text, self.sentence_starts, self.sentence_ends)
+        self._fired: dict[str, dict[int, frozenset]] = {}
         self._find_speech_acts()
 
     def fired(self, name: str) -> dict[int, frozenset]:
         """What the trigger set registered as ``name`` fires in each sentence, by sentence
-        index: every registered set is scanned for in one pass, on first use."""
-        if self._fired is None or name not in self._fired:
-            names = tuple(SHARED_TRIGGERS)
-            combined = _COMBINED.get(names)
-            if combined is None:
-                combined = _COMBINED[names] = combine({n: SHARED_TRIGGERS[n] for n in names})
-            self._fired = split_fired(combined.scan(self.search_text, self.sentence_starts, self.sentence_ends), names)
+        index: every registered set was scanned for in the one pass that found the cues."""
+        if name not in self._fired:
+            self._fired[name] = self._scan.fired(name, self._found)
         return self._fired[name]
 
     def tokens_of(self, index: int) -> tuple[Token, ...]:
@@ -118,13 +125,22 @@ class Article:
             sentence = self.sentences[index]
             local = self._regions_between(sentence.start, sentence.end)
             toks = self._tokens[index] = tuple(_tokens_with_quotes(self.text, sentence.start, sentence.end, local))
-            self._quote_at[index] = {t.start: k for k, t in enumerate(toks) if t.text == QUOTE_TOKEN}
         return toks
 
     def quote_token(self, sentence: Sentence, region_start: int) -> int:
         """The index, in a sentence's tokens, of the quotation whose region starts at ``region_start``."""
-        self.tokens_of(sentence.index)
-        return self._quote_at[sentence.index][region_start]
+        k = self.token_at(sentence.index, region_start)
+        assert k is not None and sentence.toks[k].text == QUOTE_TOKEN, (sentence, region_start)
+        return k
+
+    def token_at(self, index: int, offset: int) -> int | None:
+        """The index of the token of sentence ``index`` that starts at ``offset``, if one does.
+
+        Tokens are in text order, so a bisection finds it without an index of every token.
+        """
+        toks = self.tokens_of(index)
+        k = bisect.bisect_left(toks, offset, key=_START)
+        return k if k < len(toks) and toks[k].start == offset else None
 
     def _regions_between(self, start: int, end: int) -> list[tuple[int, int]]:
         """Quotation regions that overlap ``[start, end)`` (bisected: long articles have many)."""
@@ -138,33 +154,88 @@ class Article:
 
     def mentions_between(self, start: int, end: int) -> list[tuple[int, int, tuple[str, ...]]]:
         """Registry mentions (start, end, ids) that begin in ``[start, end)``, in order."""
+        mentions = self.all_mentions()
+        return mentions[bisect.bisect_left(self._mention_starts, start):bisect.bisect_left(self._mention_starts, end)]
+
+    def all_mentions(self) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Every registry mention (start, end, ids) in the article, in order, found on first use."""
         if self._mentions is None:
             self._mentions = self._find_mentions()
             self._mention_starts = [m[0] for m in self._mentions]
-        return self._mentions[bisect.bisect_left(self._mention_starts, start):
-                              bisect.bisect_left(self._mention_starts, end)]
+        return self._mentions
 
     def _find_mentions(self) -> list[tuple[int, int, tuple[str, ...]]]:
-        """Every registry mention in the article, found once: only the sentences where a
-        registry name could start are tokenised, and only at those tokens is it looked up."""
-        # Without an exact folding (ß, ligatures) the search text may hide a name: look everywhere.
-        heads = self.names.head_positions(self.search_text) if self._exact_fold else None
-        found: list[tuple[int, int, tuple[str, ...]]] = []
+        """Every registry mention in the article, found once.
+
+        Only where a registry name could start is anything tokenised, and there only the
+        few words the tree of names can follow: a registry whose aliases start with "the"
+        or "his" puts a candidate in most sentences, and tokenising them all whole cost
+        more than the rest of the extraction.
+        """
+        if not self._exact_fold:
+            # Without an exact folding (ß, ligatures) the search text may hide a name: look everywhere.
+            found: list[tuple[int, int, tuple[str, ...]]] = []
+            for sentence in self.sentences:
+                found.extend(self._scan_tokens(sentence, None))
+            return found
+        heads = self.names.head_positions(self.search_text)
+        found = []
         h = 0
         for sentence in self.sentences:
-            candidates: set[int] | None = None
-            if heads is not None:
-                while h < len(heads) and heads[h] < sentence.start:
-                    h += 1
-                first = h
-                while h < len(heads) and heads[h] < sentence.end:
-                    h += 1
-                if first == h:
-                    continue
-                candidates = set(heads[first:h])
-            plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
-            found.extend((plain[a].start, plain[b - 1].end, ids) for a, b, ids in self.names.scan(plain, candidates))
+            while h < len(heads) and heads[h] < sentence.start:
+                h += 1
+            first = h
+            while h < len(heads) and heads[h] < sentence.end:
+                h += 1
+            if first < h:
+                found.extend(self._mentions_in(sentence, heads[first:h]))
         return found
+
+    def _scan_tokens(self, sentence: Sentence, candidates: set[int] | None) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions in a sentence's tokens, a quotation's words left out."""
+        plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
+        return [(plain[a].start, plain[b - 1].end, ids) for a, b, ids in self.names.scan(plain, candidates)]
+
+    def _mentions_in(self, sentence: Sentence, heads: list[int]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Registry mentions that start at ``heads`` (offsets, in order) of one sentence.
+
+        The same as scanning the sentence's tokens (quotations left out) but reading only
+        the tokens a name could cover. A head counts only where a token starts, which is
+        certain after white space or at the start of a stretch of the sentence between
+        quotations; a sentence with any other head is tokenised whole, as before.
+        """
+        segments = self._plain_segments(sentence)
+        text = self.text
+        located = []
+        for position in heads:
+            index = next((k for k, (a, b) in enumerate(segments) if a <= position < b), None)
+            if index is None:
+                continue  # inside a quotation: its words are not mentions
+            if position != segments[index][0] and not text[position - 1].isspace():
+                return self._scan_tokens(sentence, set(heads))
+            located.append((position, index))
+        found = []
+        covered = sentence.start
+        for position, index in located:
+            if position < covered:
+                continue  # inside the name just found: the scan goes on after it
+            words, ids = self.names.longest_in(_tokens_from(text, segments, index, position))
+            if words:
+                found.append((position, words[-1].end, ids))
+                covered = words[-1].end
+        return found
+
+    def _plain_segments(self, sentence: Sentence) -> list[tuple[int, int]]:
+        """The stretches of a sentence outside its quotations, as its tokens are made."""
+        segments = []
+        cursor = sentence.start
+        for r_start, r_end in self._regions_between(sentence.start, sentence.end):
+            if r_end <= sentence.start or r_start >= sentence.end:
+                continue
+            segments.append((cursor, max(cursor, r_start)))
+            cursor = min(r_end, sentence.end)
+        segments.append((cursor, sentence.end))
+        return segments
 
     def sentence_at(self, offset: int) -> Sentence | None:
         """The sentence that contains ``offset``."""
@@ -172,20 +243,16 @@ class Article:
         return self.sentences[i] if i >= 0 and offset < self.sentence_ends[i] else None
 
     def _find_speech_acts(self) -> None:
-        # One pass of the cue pattern over the whole text picks the sentences worth
-        # tokenising and, within them, the only tokens where a cue can start.
+        # The one scan of the text picked the sentences worth tokenising and, within
+        # them, the only tokens where a cue can start.
         hits: dict[int, list[int]] = {}
-        for para in self.paragraphs:
-            for match in _CUE_SEARCH.finditer(self.search_text, para.start, para.end):
-                sentence = self.sentence_at(match.start())
-                if sentence is not None:
-                    hits.setdefault(sentence.index, []).append(match.start())
+        for position, index in self._found.whole:
+            hits.setdefault(index, []).append(position)
         for index in sorted(hits):
             sentence = self.sentences[index]
             toks = sentence.toks
-            starts = self._token_index(index)
             for position in hits[index]:
-                k = starts.get(position)
+                k = self.token_at(index, position)
                 if k is None:
                     continue  # inside a quotation, or inside a longer word ("co-founded")
                 cue = cues.cue_at(toks, k)
@@ -200,6 +267,37 @@ class Article:
                 self.acts.append(SpeechAct(tok.start, sentence.index, cue.text, speaker))
                 self._act_positions.append(tok.start)
                 self._act_sentences.append(sentence.index)
+                self._act_speaker_starts.append(speaker.start)
+                self._act_mentions.append(speaker.mention.casefold())
+
+    def nearest_mention_with(self, head: str, start: int, end: int) -> tuple[int, tuple[str, ...], str] | None:
+        """The last registry mention beginning in ``[start, end)`` whose actor has the word
+        ``head`` in a name or role, or whose words as written contain it: (offset, ids, text).
+
+        The mentions that fit each head are listed once per article, so "the ministry"
+        asked for again and again looks them up by bisection.
+        """
+        fitting = self._mentions_with.get(head)
+        if fitting is None:
+            fitting = [(s, ids, self.text[s:e]) for s, e, ids in self.all_mentions()
+                       if any(head in self.names.words_of(i) for i in ids) or head in self.text[s:e].casefold()]
+            self._mentions_with[head] = fitting
+            self._mentions_with_starts[head] = [m[0] for m in fitting]
+        i = bisect.bisect_left(self._mentions_with_starts[head], end) - 1
+        return fitting[i] if i >= 0 and fitting[i][0] >= start else None
+
+    def latest_speaker_with(self, head: str, start: int, before: int) -> SpeechAct | None:
+        """Of the speech acts from ``start`` on, read in order up to the first whose speaker
+        is written at or after ``before``, the one whose speaker's words contain ``head``
+        and are written last (the first such, on a tie)."""
+        best: SpeechAct | None = None
+        for i in range(bisect.bisect_left(self._act_positions, start), len(self.acts)):
+            speaker_start = self._act_speaker_starts[i]
+            if speaker_start >= before:
+                break
+            if head in self._act_mentions[i] and (best is None or speaker_start > best.speaker.start):
+                best = self.acts[i]
+        return best
 
     def acts_from(self, position: int) -> Iterator[SpeechAct]:
         """Speech acts whose cue is at or after ``position``, in order (no copy of the list)."""
@@ -215,10 +313,6 @@ class Article:
         """The last speech act of a sentence (bisected: acts are kept in sentence order)."""
         i = bisect.bisect_right(self._act_sentences, sentence) - 1
         return self.acts[i] if i >= 0 and self._act_sentences[i] == sentence else None
-
-    def _token_index(self, index: int) -> dict[int, int]:
-        """Where each token of a sentence starts: offset -> token index."""
-        return {t.start: k for k, t in enumerate(self.tokens_of(index))}
 
     def resolve_pronoun(self, pronoun: Speaker, position: int) -> Speaker:
         """The nearest earlier speaker a pronoun can refer to, flagged when others intervene.
@@ -265,6 +359,23 @@ class Article:
             for start, end, ids in self.mentions_between(after, position))
         return replace(pronoun, ids=antecedent.ids, person=antecedent.person, ambiguous=ambiguous,
                        antecedent=antecedent.antecedent or antecedent.mention)
+
+
+_START = operator.itemgetter(1)  # a Token's start offset, for bisecting a sentence's tokens
+_NEXT_TOKEN = re.compile(r"\s*(" + TOKEN.pattern + ")")
+
+
+def _tokens_from(text: str, segments: Sequence[tuple[int, int]], index: int, position: int) -> Iterator[Token]:
+    """The tokens of ``segments[index:]`` from ``position`` (a token start) on, one at a time,
+    exactly as tokenising each segment whole would make them."""
+    for start, end in segments[index:]:
+        cursor = max(start, position)
+        while True:
+            match = _NEXT_TOKEN.match(text, cursor, end)
+            if match is None:
+                break
+            cursor = match.end()
+            yield Token(match.group(1), match.start(1), cursor)
 
 
 def _tokens_with_quotes(text: str, start: int, end: int, regions: Sequence[tuple[int, int]]) -> list[Token]:

@@ -7,7 +7,7 @@ cue is never found inside the words of a quotation.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -333,8 +333,7 @@ def _antecedent(article: Article, head: str, before: int) -> tuple[tuple[str, ..
     floor = sentence.paragraph - 8 if sentence else 0
     window = max(article.paragraph_start(floor), before - LOOKBACK)
     if head in DOCUMENT_NOUNS:
-        pattern = re.compile(rf"\b{re.escape(head)}\b", re.IGNORECASE)
-        for match in reversed(list(pattern.finditer(article.text, window, before))):
+        for match in _backwards(re.compile(rf"\b{re.escape(head)}\b", re.IGNORECASE), article.text, window, before):
             where = article.sentence_at(match.start())
             if where is None or where.paragraph < floor:
                 return None
@@ -343,23 +342,34 @@ def _antecedent(article: Article, head: str, before: int) -> tuple[tuple[str, ..
                 start, end, ids = inside[-1]
                 return ids, article.text[start:end]
         return None
-    best: tuple[int, tuple[str, ...], str] | None = None
-    # The nearest mention wins, so read them from the nearest back and stop at the first.
-    for start, end, ids in reversed(article.mentions_between(window, before)):
-        if any(head in article.names.words_of(i) for i in ids) or head in article.text[start:end].casefold():
-            best = (start, ids, article.text[start:end])
-            break
-    for act in article.acts_from(window):
-        if act.speaker.start >= before:
-            break
-        if head in act.speaker.mention.casefold() and (best is None or act.speaker.start > best[0]):
-            best = (act.speaker.start, act.speaker.ids, act.speaker.mention)
+    best = article.nearest_mention_with(head, window, before)
+    act = article.latest_speaker_with(head, window, before)
+    if act is not None and (best is None or act.speaker.start > best[0]):
+        best = (act.speaker.start, act.speaker.ids, act.speaker.mention)
     if best is None:
         return None
     where = article.sentence_at(best[0])
     if where is not None and where.paragraph < floor:
         return None
     return best[1], best[2]
+
+
+def _backwards(pattern: re.Pattern[str], text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` (a whole word) in ``text[start:end]``, nearest the end first.
+
+    Read a growing stretch at a time, back from ``end``: the nearest document is usually a
+    sentence or two back, and scanning the whole look-back window for every "the
+    statement" made a long article quadratic in practice. A whole word cannot overlap
+    another match, so each stretch yields only the matches that begin in it.
+    """
+    stop = end
+    size = 1000
+    while stop > start:
+        begin = max(start, stop - size)
+        found = [m for m in pattern.finditer(text, begin, end) if m.start() < stop]
+        yield from reversed(found)
+        stop = begin
+        size *= 4
 
 
 def leading_subject(article: Article, toks: Sequence[Token]) -> Speaker | None:

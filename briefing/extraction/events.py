@@ -37,13 +37,15 @@ _PATTERNS = [
 ]
 _MONTH_WORDS = "January February March April May June July August September October November December " \
     "Jan Feb Mar Apr Jun Jul Aug Sep Oct Nov Dec"
-# What each pattern above cannot match without (by its index): a digit, or a word starting
-# with one of these, case aside. A sentence with none of them is not searched.
+# What each pattern above cannot match without (by its index): a word starting with a
+# digit (a year is matched at a word boundary), or a word starting with one of these, case
+# aside. A sentence with none of them is not searched.
 _TRIGGERS = Triggers(
     {**dict.fromkeys(_MONTH_WORDS.split(), [0, 1, 2]),
      **dict.fromkeys("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(), [4]),
      **dict.fromkeys("today yesterday tomorrow tonight week month year".split(), [5])},
     {r"\d": [3]},
+    {},
 )
 SHARED_TRIGGERS["events"] = _TRIGGERS
 _FUTURE = re.compile(r"\b(will|would|shall|expected|scheduled|due|plans?|planned|set to|to take place|next|upcoming)\b", re.IGNORECASE)

@@ -35,8 +35,9 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _DATE = _REASONS[4][1]
 
-# What each pattern above cannot match without: a digit, a currency sign, or a word
-# starting with one of these (case aside). A sentence with none of them is skipped.
+# What each pattern above cannot match without: a word starting with a digit (every
+# figure is matched at a word boundary), a currency sign, or a word starting with one of
+# these (case aside). A sentence with none of them is skipped.
 _TRIGGERS = Triggers(
     {**dict.fromkeys("killed died dead death wounded injured casualties massacre fatalities".split(), ["casualties"]),
      **dict.fromkeys("sentence jail prison imprisonment convicted acquitted verdict".split(), ["sentence"]),
@@ -47,7 +48,8 @@ _TRIGGERS = Triggers(
      **dict.fromkeys("agreement accord treaty deal protocol pact cease resolution format convention".split(),
                      ["agreement"]),
      **dict.fromkeys("meeting talks summit conference forum group visit".split(), ["meeting"])},
-    {r"\d": ["money", "quantity", "date", "number"], "$€£¥₽": ["money"]},
+    {r"\d": ["money", "quantity", "date", "number"]},
+    {"$€£¥₽": ["money"]},
 )
 SHARED_TRIGGERS["facts"] = _TRIGGERS
 
@@ -112,6 +114,9 @@ def _inside_date(span: tuple[int, int], body: str, date_spans: list[tuple[int, i
     if any(s <= start < e for s, e in date_spans):
         return True
     window = body[max(0, start - 12):end + 12]
-    return bool(re.search(r"(January|February|March|April|May|June|July|August|September|October|November|December|"
-                          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d{1,2}\b(,\s*\d{4})?", window)) \
-        and bool(re.fullmatch(r"\d{1,2}|(19|20)\d\d", body[start:end]))
+    return bool(_MONTH_DAY.search(window)) and bool(_DAY_OR_YEAR.fullmatch(body[start:end]))
+
+
+_MONTH_DAY = re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December|"
+                        r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d{1,2}\b(,\s*\d{4})?")
+_DAY_OR_YEAR = re.compile(r"\d{1,2}|(19|20)\d\d")

@@ -18,9 +18,9 @@ from ..text import replacer
 DOUBLE = '"“”„‟«»'
 SINGLE = "'‘’‚‛‹›"
 _ANY_MARK = re.compile("[" + re.escape(DOUBLE + SINGLE) + "]")
-_SINGLE_MARK = re.compile("[" + re.escape(SINGLE) + "]")
-_OPEN_LEFT = "([{<—–-/:"  # a mark after these may open a quote: (“, —“, :“
-_CLOSE_RIGHT = ".,;:!?)]}>—–-…"  # a mark before these may close a quote: ”, ”. ”)
+MARKS = DOUBLE + SINGLE
+_OPEN_LEFT = "([{<—–-/:" + MARKS  # a mark after these (or another mark) may open a quote: (“, —“, :“
+_CLOSE_RIGHT = ".,;:!?)]}>—–-…" + MARKS  # a mark before these (or another mark) may close a quote: ”, ”. ”)
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,9 @@ def _roles(text: str, i: int) -> tuple[bool, bool]:
     if text[i] in SINGLE and prev.isalnum() and nxt.isalnum():
         return False, False  # an apostrophe inside a word: shouldn't, Let's, Kerry's
     can_open = (not nxt.isspace() and nxt not in ",;)]}"
-                and (prev.isspace() or prev in _OPEN_LEFT or prev in DOUBLE + SINGLE
-                     or (prev in ".!?,;…" and nxt.isalnum())))
+                and (prev.isspace() or prev in _OPEN_LEFT or (prev in ".!?,;…" and nxt.isalnum())))
     can_close = (not prev.isspace() and prev not in "([{"
-                 and (nxt.isspace() or nxt in _CLOSE_RIGHT or nxt in DOUBLE + SINGLE
+                 and (nxt.isspace() or nxt in _CLOSE_RIGHT
                       or (prev in ".!?,;…" and nxt.isalnum())))
     return can_open, can_close
 
@@ -103,6 +102,9 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
     """
     spans: list[MarkedSpan] = []
     carry: _Open | None = None
+    # Only the marks themselves are visited, found in one pass: a Python step per
+    # character, or even per paragraph, would make this the slowest pass of the extractor.
+    marks = [m.start() for m in _ANY_MARK.finditer(text)]
     for number, para in enumerate(paragraphs):
         follower = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
         next_opens = follower is not None and _family(text[follower.start]) == "single"
@@ -121,14 +123,15 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
                 _flush_unclosed(carry, spans, text)
                 carry = None
         inner: str | None = None
+        first_mark = bisect.bisect_left(marks, para.start)
+        end_mark = bisect.bisect_left(marks, para.end)
+        if first_mark == end_mark and current is None:
+            continue  # no quotation in this paragraph, and none going on from the last one
         # Where a single mark could close, found once per paragraph so the look-ahead for
         # a partner stays logarithmic even in a paragraph full of apostrophes.
-        closers = [m.start() for m in _SINGLE_MARK.finditer(text, para.start, para.end) if _roles(text, m.start())[1]]
-        # Only the marks themselves are visited: a Python step per character would make
-        # this the slowest pass of the whole extractor.
-        for mark in _ANY_MARK.finditer(text, begin, para.end):
-            i = mark.start()
-            family = "double" if mark.group() in DOUBLE else "single"
+        closers = [i for i in marks[first_mark:end_mark] if text[i] in SINGLE and _roles(text, i)[1]]
+        for i in marks[bisect.bisect_left(marks, begin, first_mark, end_mark):end_mark]:
+            family = "double" if text[i] in DOUBLE else "single"
             can_open, can_close = _roles(text, i)
             partner_later = family == "single" and bisect.bisect_right(closers, i) < len(closers)
             if current is None:
@@ -196,6 +199,8 @@ _ABBREVIATIONS = {
     "no", "vs", "etc", "inc", "corp", "co", "ltd", "jr", "sr", "fig", "approx", "est",
 }
 _END = re.compile(r"[.!?…]+")
+_LAST_WORD = re.compile(r"(\w+)$")  # searched in the few characters before a full stop
+_CLOSERS = ")]" + MARKS  # what may follow a sentence's last full stop and still belong to it
 
 
 def sentence_spans(text: str, start: int, end: int,
@@ -219,13 +224,12 @@ def sentence_spans(text: str, start: int, end: int,
             if pos != quotes[qi][1] - 1:
                 continue
             pos = quotes[qi][1]  # a quotation ending its own sentence: "... forward."
-        else:
-            word = re.search(r"(\w+)$", text[max(start, match.start() - 12):match.start()])
-            if match.group() == "." and word and (
-                    word.group(1).casefold() in _ABBREVIATIONS
-                    or (len(word.group(1)) == 1 and word.group(1).isupper())):
+        elif match.group() == ".":
+            word = _LAST_WORD.search(text, max(start, match.start() - 12), match.start())
+            if word and (word.group(1).casefold() in _ABBREVIATIONS
+                         or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue  # Dr. Smith, U.S. officials, Dec. 15
-        while pos < end and pos not in opens and text[pos] in ")]" + DOUBLE + SINGLE and _roles(text, pos)[1]:
+        while pos < end and pos not in opens and text[pos] in _CLOSERS and _roles(text, pos)[1]:
             pos += 1
         nxt = pos
         while nxt < end and text[nxt].isspace():
@@ -234,9 +238,9 @@ def sentence_spans(text: str, start: int, end: int,
             break
         follower = text[nxt]
         if nxt == pos and not (follower.isupper() and match.start() > 0 and text[match.start() - 1].islower()
-                               or follower in DOUBLE + SINGLE):
+                               or follower in MARKS):
             continue  # 3.5, U.S.-led, e.g.
-        if follower.isupper() or follower.isdigit() or follower in DOUBLE + SINGLE + "(":
+        if follower.isupper() or follower.isdigit() or follower in MARKS or follower == "(":
             bounds.append(pos)
     spans = []
     left = start
@@ -246,15 +250,14 @@ def sentence_spans(text: str, start: int, end: int,
         left = b
     if left < end:
         spans.append((left, end))
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    trimmed = []
+    for s, e in spans:
+        # str.strip removes exactly what str.isspace calls white space, in C.
+        piece = text[s:e]
+        body = piece.lstrip()
+        if body:
+            trimmed.append((s + len(piece) - len(body), e - len(body) + len(body.rstrip())))
+    return trimmed
 
 
 # --- tokens ----------------------------------------------------------------------------
@@ -295,31 +298,35 @@ def tokens(text: str, start: int, end: int) -> list[Token]:
 _new_tuple = tuple.__new__
 
 
-def alternation(words: Iterable[str]) -> str:
+def alternation(words: Iterable[str], tails: dict[str, str] | None = None) -> str:
     """A regular expression matching any of ``words``, factored into a prefix tree.
 
     Python's ``re`` tries the branches of ``a|b|c`` one by one at every position; a tree
     (``sa(?:id|ys)``) lets it reject most positions on the first character, which makes
-    a scan for a hundred cue words several times faster.
+    a scan for a hundred cue words several times faster. ``tails`` may give a word a
+    pattern that must follow it (typically a look-ahead).
     """
     tree: dict[str, dict] = {}
     for word in words:
         node = tree
         for char in word:
             node = node.setdefault(char, {})
-        node[""] = {}
+        node[""] = (tails or {}).get(word, "")
     return _branch(tree)
 
 
-def _branch(node: dict[str, dict]) -> str:
+def _branch(node: dict) -> str:
     options = []
     ends = "" in node
     for char in sorted(k for k in node if k):
         options.append(re.escape(char) + _branch(node[char]))
     if not options:
-        return ""
+        return node.get("", "")
     body = options[0] if len(options) == 1 and not ends else "(?:" + "|".join(options) + ")"
-    return body + "?" if ends else body
+    if not ends:
+        return body
+    tail = node[""]
+    return body + "?" if not tail else f"(?:{body}|{tail})"
 
 
 _SEARCH_FOLD = str.maketrans({**{c: '"' for c in DOUBLE}, **{c: "'" for c in SINGLE},
@@ -351,50 +358,24 @@ def search_word(word: str) -> str:
 
 
 class Triggers:
-    """A cheap first pass that says which detailed patterns could match in which sentence.
+    """What the detailed patterns of one extractor cannot match without, so that a sentence
+    with none of it is never searched with them.
 
-    Each detailed pattern is given the literal words (matched case-insensitively at the
-    start of a word) or the characters that any of its matches must contain. One scan of
-    the text for all of them, in a prefix-tree pattern, replaces running every detailed
-    pattern over every sentence: ``re`` spends far longer on a pattern with many
-    branches and look-arounds than on one alternation of plain words. A word that starts
-    with a shorter trigger word ("sentenced", "sentence") also fires the shorter word's
-    patterns, so the first pass never misses a sentence the detailed pass would find.
+    Each detailed pattern (a label) is given the words it needs (matched case-insensitively
+    at the start of a word, as prefixes: "sentenced" fires "sentence"), the classes of
+    character a word it needs may start with (``r"\d"``: a number, which every date or
+    figure pattern matches at a word boundary), and the symbols it needs wherever they
+    stand ("$"). ``re`` spends far longer on a pattern with many branches and look-arounds
+    than on one alternation of plain words, so ``WordScan`` looks for the triggers of every
+    extractor in one pass and only the sentences they fire are searched in detail.
     """
 
-    def __init__(self, words: dict[str, Iterable[str]], classes: dict[str, Iterable[str]]) -> None:
-        labels = {search_word(w): frozenset(v) for w, v in words.items()}
-        self.words = labels
-        self.classes = {c: frozenset(v) for c, v in classes.items()}
-        self._everything = frozenset().union(*labels.values(), *map(frozenset, classes.values()))
-        self._labels: dict[str | None, frozenset[str]] = {
-            word: frozenset().union(*(v for other, v in labels.items() if word.startswith(other)))
-            for word in labels}
-        groups = []
-        for number, (char_class, class_labels) in enumerate(classes.items()):
-            groups.append(f"(?P<c{number}>[{char_class}])")
-            self._labels[f"c{number}"] = frozenset(class_labels)
-        groups.append(r"\b(?:" + alternation(labels) + ")")
-        self._pattern = re.compile("|".join(groups))
-
-    def scan(self, folded: str, starts: Sequence[int], ends: Sequence[int]) -> dict[int, frozenset[str]]:
-        """Labels fired in each span ``[starts[i], ends[i])`` (sorted, disjoint), by span index.
-
-        ``folded`` is the article's ``search_text``: matching case-folded text against
-        lower-case words is about three times faster in ``re`` than IGNORECASE.
-        """
-        text = folded
-        fired: dict[int, frozenset[str]] = {}
-        if not starts:
-            return fired
-        for match in self._pattern.finditer(text, starts[0], ends[-1]):
-            i = bisect.bisect_right(starts, match.start()) - 1
-            if i < 0 or match.start() >= ends[i]:
-                continue  # between sentences: white space or a dropped line
-            key = match.lastgroup or match.group()
-            found = self._labels.get(key, self._everything)
-            fired[i] = fired[i] | found if i in fired else found
-        return fired
+    def __init__(self, words: dict[str, Iterable[str]], initials: dict[str, Iterable[str]],
+                 symbols: dict[str, Iterable[str]]) -> None:
+        self.words = {search_word(w): frozenset(v) for w, v in words.items()}
+        self.initials = {c: frozenset(v) for c, v in initials.items()}
+        self.symbols = {c: frozenset(v) for c, v in symbols.items()}
+        assert all(re.fullmatch(r"\w+", w) and w[0].isalpha() for w in self.words), "trigger words are words"
 
 
 # The trigger sets of the fact and event extractors, by name: Article scans for all of
@@ -403,28 +384,89 @@ class Triggers:
 SHARED_TRIGGERS: dict[str, Triggers] = {}
 
 
-def combine(parts: dict[str, Triggers]) -> Triggers:
-    """One Triggers that fires ``(name, label)`` wherever ``parts[name]`` fires ``label``.
+@dataclass(frozen=True)
+class ScanResult:
+    """What one ``WordScan`` of an article found: per sentence the keys that fired there
+    (trigger words as matched, or a class or symbol name), and the whole words asked for,
+    as (offset, sentence index)."""
 
-    Every trigger word is made of word characters and starts at a word boundary, so the
-    longest word of the union matching at a position carries, through the prefix closure,
-    exactly the labels each part's own longest match there would carry.
+    keys: dict[int, set[str]]
+    whole: list[tuple[int, int]]
+
+
+class WordScan:
+    """One pass over an article's ``search_text`` for the triggers of several extractors
+    and for a set of whole words (the speech cues).
+
+    The pattern is one prefix tree of every word, anchored at a word start; at each word
+    start it matches the longest word of the tree the text begins with, and since every
+    word is made of word characters, no other match could start inside it. The trigger
+    labels of a match are those of every trigger word it begins with, exactly what a scan
+    for that extractor's own words would have fired; a whole word is one whose match is
+    followed by no word character.
     """
-    words: dict[str, set] = {}
-    classes: dict[str, set] = {}
-    for name, part in parts.items():
-        for word, labels in part.words.items():
-            words.setdefault(word, set()).update((name, label) for label in labels)
-        for char_class, labels in part.classes.items():
-            classes.setdefault(char_class, set()).update((name, label) for label in labels)
-    assert all(re.fullmatch(r"\w+", w) for w in words)
-    return Triggers(words, classes)
 
+    def __init__(self, parts: dict[str, Triggers], whole_words: Iterable[str]) -> None:
+        self.whole_words = frozenset(search_word(w) for w in whole_words)
+        assert all(re.fullmatch(r"\w+", w) and w[0].isalpha() for w in self.whole_words)
+        vocabulary = set(self.whole_words).union(*(part.words for part in parts.values()))
+        initials = sorted({c for part in parts.values() for c in part.initials})
+        self._initial_keys = {c: f"i{n}" for n, c in enumerate(initials)}
+        self._symbols = sorted({c for part in parts.values() for chars in part.symbols for c in chars})
+        self._labels: dict[str, dict[str, frozenset[str]]] = {}
+        for name, part in parts.items():
+            labels = {word: frozenset().union(*(v for trigger, v in part.words.items() if word.startswith(trigger)))
+                      for word in vocabulary}
+            for char_class, key in self._initial_keys.items():
+                labels[key] = part.initials.get(char_class, frozenset())
+            for symbol in self._symbols:
+                labels[symbol] = frozenset().union(*(v for chars, v in part.symbols.items() if symbol in chars))
+            self._labels[name] = labels
+        branches = [alternation(vocabulary)] + [rf"(?P<{key}>[{c}])\w*" for c, key in self._initial_keys.items()]
+        self._pattern = re.compile(r"\b(?:" + "|".join(branches) + ")")
 
-def split_fired(fired: dict[int, frozenset], names: Iterable[str]) -> dict[str, dict[int, frozenset]]:
-    """The result of a combined scan, as each part's own scan would have returned it."""
-    out: dict[str, dict[int, frozenset]] = {name: {} for name in names}
-    for index, labels in fired.items():
-        for name, label in labels:
-            out[name].setdefault(index, set()).add(label)
-    return {name: {i: frozenset(v) for i, v in per.items()} for name, per in out.items()}
+    def run(self, folded: str, starts: Sequence[int], ends: Sequence[int]) -> ScanResult:
+        """Scan the sentences ``[starts[i], ends[i])`` (sorted, disjoint) of ``folded``, an
+        article's ``search_text``: matching case-folded text against lower-case words is
+        about three times faster in ``re`` than IGNORECASE."""
+        keys: dict[int, set[str]] = {}
+        whole: list[tuple[int, int]] = []
+        if not starts:
+            return ScanResult(keys, whole)
+        i = 0
+        for match in self._pattern.finditer(folded, starts[0], ends[-1]):
+            position = match.start()
+            while ends[i] <= position:
+                i += 1  # matches come in order, and the last sentence ends where the scan does
+            if position < starts[i]:
+                continue  # between sentences: white space or a dropped line
+            key = match.lastgroup or match.group()
+            if i in keys:
+                keys[i].add(key)
+            else:
+                keys[i] = {key}
+            if key in self.whole_words:
+                after = folded[match.end():match.end() + 1]
+                if not (after.isalnum() or after == "_"):
+                    whole.append((position, i))
+        for symbol in self._symbols:
+            position = folded.find(symbol, starts[0], ends[-1])
+            while position >= 0:
+                i = bisect.bisect_right(starts, position) - 1
+                if i >= 0 and position < ends[i]:
+                    keys.setdefault(i, set()).add(symbol)
+                position = folded.find(symbol, position + 1, ends[-1])
+        return ScanResult(keys, whole)
+
+    def fired(self, name: str, result: ScanResult) -> dict[int, frozenset[str]]:
+        """The labels the triggers registered as ``name`` fire in each sentence, by index."""
+        labels = self._labels[name]
+        fired = {}
+        for index, keys in result.keys.items():
+            # A sentence has a key or two: a plain loop is cheaper than union(*generator).
+            found: frozenset[str] = frozenset()
+            for key in keys:
+                found = found | labels[key] if found else labels[key]
+            if found:
+                fired[index] = found
+        return fired

@@ -56,7 +56,6 @@ def bind_book(parts: list[bytes], folio: bytes) -> bytes:
     import pikepdf
 
     book = pikepdf.open(io.BytesIO(parts[0]))
-    sources = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
     stamps = pikepdf.open(io.BytesIO(folio))
     try:
         document = _document_element(book)
@@ -64,16 +63,20 @@ def bind_book(parts: list[bytes], folio: bytes) -> bytes:
         next_key = max(parent_tree, default=-1) + 1
         destinations = dict(_named_destinations(book))
         outline = [_outline_entries(book, book)]
-        for source in sources:
-            first_page = len(book.pages)
-            with warnings.catch_warnings():
-                # pikepdf warns that named destinations are not carried over: they are, below.
-                warnings.simplefilter("ignore", getattr(pikepdf.exceptions, "PageCopyWarning", UserWarning))
-                book.pages.extend(source.pages)
-            next_key = _adopt_structure(book, source, document, parent_tree, first_page, next_key)
-            for name, destination in _named_destinations(source):
-                destinations[name] = _adopt(book, destination)
-            outline.append(_outline_entries(source, book, first_page))
+        for data in parts[1:]:
+            # One part open at a time: each open PDF costs some 1.5 MB, a large desk's book
+            # has hundreds of parts, and what is copied no longer needs its source.
+            with pikepdf.open(io.BytesIO(data)) as source:
+                first_page = len(book.pages)
+                with warnings.catch_warnings():
+                    # pikepdf warns that named destinations are not carried over: they are, below.
+                    warnings.simplefilter("ignore", getattr(pikepdf.exceptions, "PageCopyWarning", UserWarning))
+                    book.pages.extend(source.pages)
+                next_key = _adopt_structure(book, source, document, parent_tree, first_page, next_key)
+                for name, destination in _named_destinations(source):
+                    destinations[name] = _adopt(book, destination)
+                outline.append(_outline_entries(source, book, first_page))
+                _take_stream_data(book.pages[first_page:])
         book.Root.StructTreeRoot.ParentTree = pikepdf.Dictionary(
             Nums=pikepdf.Array([item for key in sorted(parent_tree) for item in (key, parent_tree[key])]))
         book.Root.StructTreeRoot.ParentTreeNextKey = next_key
@@ -88,8 +91,35 @@ def bind_book(parts: list[bytes], folio: bytes) -> bytes:
                   recompress_flate=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return output.getvalue()
     finally:
-        for pdf in (*sources, stamps, book):
-            pdf.close()
+        stamps.close()
+        book.close()
+
+
+def _take_stream_data(pages) -> None:
+    """Give every stream these copied pages use its own copy of its data, so their source can close.
+
+    qpdf copies a stream's dictionary at once but reads its data from the source only when
+    the book is saved; the data is copied as it is, still encoded.
+    """
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    stack = [page.obj for page in pages]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, pikepdf.Array):
+            stack.extend(value)
+            continue
+        if not isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
+            continue
+        if value.is_indirect:
+            if value.objgen in seen:
+                continue
+            seen.add(value.objgen)
+        if isinstance(value, pikepdf.Stream):
+            value.write(value.read_raw_bytes(), filter=value.get("/Filter"), decode_parms=value.get("/DecodeParms"),
+                        type_check=False)
+        stack.extend(item for key, item in value.items() if key not in ("/Parent", "/P", "/Pg"))
 
 
 def _named_destinations(pdf) -> list[tuple[str, object]]:

@@ -363,7 +363,7 @@ class Triggers:
 
     Each detailed pattern (a label) is given the words it needs (matched case-insensitively
     at the start of a word, as prefixes: "sentenced" fires "sentence"), the classes of
-    character a word it needs may start with (``r"\d"``: a number, which every date or
+    character a word it needs may start with (``r"\\d"``: a number, which every date or
     figure pattern matches at a word boundary), and the symbols it needs wherever they
     stand ("$"). ``re`` spends far longer on a pattern with many branches and look-arounds
     than on one alternation of plain words, so ``WordScan`` looks for the triggers of every

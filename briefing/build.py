@@ -294,7 +294,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     folio, is kept in the project's cache under the key of its HTML, so an edit renders
     only the parts it changes.
     """
-    from .binding import PrintedLayout, bind_book, printed_layout
+    from .binding import PrintedLayout, bind_book_apart, printed_layout
     from .pdf import PdfOutcome, render_jobs
     from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
 
@@ -330,7 +330,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     else:
         raise RenderError(f"{BOOK_PDF}: the contents do not settle on a length")
     cache.keep(keys)
-    data = bind_book([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]])
+    data = bind_book_apart([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]])
     pages = lengths.front + sum(layout.pages for layout in layouts)
     if memo:
         memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})

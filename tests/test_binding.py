@@ -119,3 +119,13 @@ def test_binding_refuses_a_folio_shorter_than_the_book(built: BuildResult) -> No
 
 def _one_page_pdf(built: BuildResult) -> bytes:
     return (built.out / "pdf" / "savchenko-case-handout.pdf").read_bytes()
+
+
+def test_a_large_book_is_bound_in_a_process_of_its_own_to_the_same_bytes(built: BuildResult,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+
+    parts = [(built.out / "pdf" / f"{p}.pdf").read_bytes() for p in ("sanctions", "savchenko-case")]
+    stamps = (built.out / "pdf" / "briefing-book.pdf").read_bytes()  # any PDF long enough serves as folio
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    assert binding.bind_book_apart(parts, stamps) == bind_book(parts, stamps)

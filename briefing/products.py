@@ -33,7 +33,7 @@ MATRIX_ISSUES_PER_TABLE = 6
 MATRIX_TABLES_PER_PART = 3
 # The folio is rendered for a whole number of these pages, so that a book that grows or
 # shrinks by a page or two reuses the folio it had.
-FOLIO_PAGES_STEP = 64
+FOLIO_PAGES_STEP = 32
 # A quote in the positions table should be readable at a glance: long enough to say
 # something, short enough not to crowd the analyst's summary beside it.
 SHORT_QUOTE_WORDS = (4, 22)

@@ -231,3 +231,23 @@ def test_build_handout_builds_only_the_handouts_and_reports_omissions(project: P
     assert sorted(p.name for p in (project / "out" / "pdf").iterdir()) == [
         "savchenko-case-handout.pdf", "syria-transition-handout.pdf"]
     assert not (project / "out" / "index.html").exists()
+
+
+def test_the_book_cover_lists_the_briefs_only_while_they_fit_on_it(config: Config) -> None:
+    from briefing.binding import PrintedLayout
+    from briefing.products import BookLengths, book_part_jobs
+    from briefing.rendering import font_faces
+
+    state = gather(config)
+    views = [brief_view(state.briefs[i], state.sources, state.registry) for i in PROFILES]
+    env = make_environment([config.templates])
+
+    def opening(count: int) -> str:
+        chosen = (views * 3)[:count]
+        layouts = [PrintedLayout(5, {}) for _ in chosen]
+        jobs = book_part_jobs(chosen, layouts, BookLengths(2, (1,)), config, env, font_faces(), (config.project,))
+        return jobs[0].candidates[0].html
+
+    assert 'class="cover-list"' in opening(5)
+    large = opening(13)
+    assert 'class="cover-list"' not in large and "13 issue briefs" in large

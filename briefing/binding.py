@@ -51,15 +51,31 @@ PARTS_BOUND_APART = 50
 
 
 def bind_book_apart(parts: list[bytes], folio: bytes) -> bytes:
-    """:func:`bind_book`, in a fresh process when the book is large."""
+    """:func:`bind_book`, in a fresh Python process when the book is large.
+
+    A plain child process (``python -m briefing.binding``), not a multiprocessing one:
+    spawning would re-run the calling script's top level, and forking would start the child
+    out as large as the build that made it.
+    """
     if len(parts) <= PARTS_BOUND_APART:
         return bind_book(parts, folio)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import os
+    import pickle
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    # spawn, not fork: a forked child would start out as large as the build that made it.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(bind_book, parts, folio).result()
+    from .errors import RenderError
+
+    environment = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, environment.get("PYTHONPATH"))))
+    done = subprocess.run([sys.executable, "-m", "briefing.binding"], input=pickle.dumps((parts, folio)),
+                          capture_output=True, env=environment)
+    if done.returncode != 0:
+        last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        raise RenderError(f"binding the briefing book failed: {last}")
+    return done.stdout
 
 
 def bind_book(parts: list[bytes], folio: bytes) -> bytes:
@@ -292,3 +308,12 @@ def _stamp_folios(book, stamps) -> None:
         page.contents_add(book.make_stream(b"q\n"), prepend=True)
         page.contents_add(book.make_stream(b"Q\n" + FOLIO_CONTENT % (f"{shift:.2f}".encode(),
                                                                         str(name)[1:].encode())))
+
+
+if __name__ == "__main__":
+    # The child of bind_book_apart: the parts and folio come pickled on stdin from the build
+    # that started it, the bound book goes back on stdout.
+    import pickle
+    import sys
+
+    sys.stdout.buffer.write(bind_book(*pickle.loads(sys.stdin.buffer.read())))

@@ -129,3 +129,14 @@ def test_a_large_book_is_bound_in_a_process_of_its_own_to_the_same_bytes(built: 
     stamps = (built.out / "pdf" / "briefing-book.pdf").read_bytes()  # any PDF long enough serves as folio
     monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
     assert binding.bind_book_apart(parts, stamps) == bind_book(parts, stamps)
+
+
+def test_binding_apart_that_fails_is_a_render_error_not_a_traceback(built: BuildResult,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+    from briefing.errors import RenderError
+
+    parts = [(built.out / "pdf" / f"{p}.pdf").read_bytes() for p in ("sanctions", "savchenko-case")]
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    with pytest.raises(RenderError, match="binding the briefing book failed: .*PdfError"):
+        binding.bind_book_apart(parts, b"not a PDF")

@@ -136,3 +136,19 @@ def test_the_search_plan_keeps_each_brief_in_its_bundle_as_the_desk_grows() -> N
     small = SearchPlan.of(["a"], [], actor_pages=False, source_pages=False)
     assert [(b.name, b.folder, b.primary) for b in small.bundles] == [("briefs-0", "pagefind", True)]
     assert small.merged == []
+
+
+def test_the_text_of_a_pdf_is_read_once_and_then_kept_by_its_bytes(built, tmp_path, monkeypatch) -> None:
+    from briefing.buildcache import JsonStore
+    from briefing.site import search
+
+    data = (built.out / "pdf" / "sanctions.pdf").read_bytes()
+    reads = []
+    monkeypatch.setattr(search, "pdf_text", lambda pdf: reads.append(pdf) or "the text")
+    store = JsonStore(tmp_path / "pdf-text.sqlite", "texts")
+    texts = search.PdfTexts(store)
+    assert texts(data) == texts(data) == "the text" and len(reads) == 1
+    assert texts(data + b"\n") == "the text" and len(reads) == 2  # other bytes, read again
+    store.close()
+    assert search.PdfTexts(JsonStore(tmp_path / "pdf-text.sqlite", "texts"))(data) == "the text"
+    assert len(reads) == 2  # kept across builds

@@ -8,12 +8,12 @@ works under any sub-path and from ``file://``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import jinja2
 
 from ..actors import Registry
-from ..buildcache import RenderMemo
+from ..buildcache import JsonStore, RenderMemo
 from ..config import Config
 from ..rendering import BriefView, font_faces, handout_pdf, render
 from ..sources import Source
@@ -22,7 +22,7 @@ from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
 from .overview import write_stances_page, write_timeline_pages
 from .pages import CSS, FAVICON, HOME, NOT_FOUND, SEARCH, SEARCH_JS, Page, PageWriter, plain
-from .search import SearchBundle, SearchDocument, SearchPlan, pdf_text, search_index
+from .search import PdfTexts, SearchBundle, SearchDocument, SearchPlan, pdf_text, search_index
 from .source_pages import write_source_pages
 
 __all__ = ["site_pages", "handout_pdf"]
@@ -72,8 +72,12 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_sitemap(writer, config, {view.page: view.as_of for view in views})
     write_assets(writer, env)
     if search:
-        for bundle, documents in search_documents(writer, views, pdfs, plan).items():
-            writer.files.update(indexed(documents, config.language, bundle, memo))
+        store = JsonStore(config.project / ".cache" / "pdf-text.sqlite", "texts")
+        try:
+            for bundle, documents in search_documents(writer, views, pdfs, plan, PdfTexts(store)).items():
+                writer.files.update(indexed(documents, config.language, bundle, memo))
+        finally:
+            store.close()
     return writer.files
 
 
@@ -102,8 +106,8 @@ def write_assets(writer: PageWriter, env: jinja2.Environment) -> None:
         writer.asset(f"assets/fonts/{face.file_name}", face.path.read_bytes())
 
 
-def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes],
-                     plan: SearchPlan) -> dict[SearchBundle, list[SearchDocument]]:
+def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes], plan: SearchPlan,
+                     text_of: Callable[[bytes], str] = pdf_text) -> dict[SearchBundle, list[SearchDocument]]:
     """The pages marked for search, then the text of every PDF titled after its brief, by the bundle that indexes them."""
     grouped: dict[SearchBundle, list[SearchDocument]] = {bundle: [] for bundle in plan.bundles}
     brief_of_page = {view.page: view.id for view in views}
@@ -114,6 +118,6 @@ def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[s
     for view in views:
         for label, path in downloads(view, pdfs):
             title = f"{view.title} ({'PDF' if label == 'PDF' else 'handout PDF'})"
-            grouped[plan.for_pdf(view.id)].append(SearchDocument(path, text=pdf_text(pdfs[path]), title=title,
+            grouped[plan.for_pdf(view.id)].append(SearchDocument(path, text=text_of(pdfs[path]), title=title,
                                                                  kind="PDF"))
     return grouped

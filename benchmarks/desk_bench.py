@@ -64,7 +64,7 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
     import weasyprint
 
     from briefing.binding import printed_layout
-    from briefing.build import font_faces, gather, pdf_jobs
+    from briefing.build import font_faces, gather, pdf_jobs, readable_folders
     from briefing.config import load_config
     from briefing.products import BOOK_PDF, BookLengths, book_part_jobs
     from briefing.rendering import brief_view, make_environment
@@ -85,7 +85,7 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
     layouts = [printed_layout((project / "out" / view.pdf).read_bytes()) for view in views]
     lengths = meta[BOOK_PDF]["lengths"]
     parts = book_part_jobs(views, layouts, BookLengths(lengths[0], tuple(lengths[1:])), config, env, faces,
-                           (config.project, *sorted({face.path.parent for face in faces})))
+                           readable_folders(config, faces))
     documents.extend(part.candidates[0].html for part in parts)
     started = time.perf_counter()
     for html in documents:

@@ -1,9 +1,9 @@
 """Binding stage: the briefing book put together from PDFs that are already rendered.
 
 The book is its own pages (cover and contents, then the cross-issue matrix, rendered as a
-few separate parts) followed by every full brief exactly as it was printed on its own. Laying the briefs out a second time would
-double the cost of a build and hold every brief's layout in memory at once; binding copies
-their pages instead and merges what makes the result one accessible document: the tag
+few separate parts) followed by every full brief exactly as it was printed on its own.
+Laying the briefs out a second time would double the cost of a build and hold every
+brief's layout in memory at once; binding copies their pages instead and merges what makes the result one accessible document: the tag
 structure (each brief becomes a ``Part`` of the book's ``Document``), the named
 destinations that internal links use, and the bookmarks (each brief's own tree, under its
 title). Each page but the cover also gets the book's own page number at its foot, the

@@ -25,7 +25,7 @@ from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, RenderError, UsageError
 from .profiles import Profile, load_profiles
-from .rendering import BriefView, brief_view, font_faces, make_environment
+from .rendering import BriefView, FontFace, brief_view, font_faces, make_environment
 from .site import site_pages
 from .sources import Source, display_path, load_sources
 from .yamlfile import DocumentCache, suggest
@@ -253,8 +253,9 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
     workers = workers or default_workers()
     outcomes = render_pdf_jobs(pdf_jobs(views, config, env, products), workers, memo, progress)
     by_path = {outcome.path: outcome for outcome in outcomes}
-    wanted = [outcome for outcome in outcomes if "brief" in products or outcome.path not in
-              {view.pdf for view in views}]
+    # Full briefs are rendered for the book even when they are not wanted as files of their own.
+    unwanted = set() if "brief" in products else {view.pdf for view in views}
+    wanted = [outcome for outcome in outcomes if outcome.path not in unwanted]
     if "book" in products and views:
         wanted.append(bind_briefing_book(views, [by_path[view.pdf] for view in views], config, env, workers,
                                          memo))
@@ -269,12 +270,22 @@ def first_guess(briefs: int, runs: int) -> BookLengths:
     return BookLengths(1 + -(-(briefs + 1) // CONTENTS_ENTRIES_PER_PAGE), (1,) * runs)
 
 
+def readable_folders(config: Config, faces: tuple[FontFace, ...]) -> tuple[Path, ...]:
+    """The folders a PDF may read from: the project and the font packages."""
+    return (config.project, *sorted({face.path.parent for face in faces}))
+
+
+def font_stamp(faces: tuple[FontFace, ...]) -> list[tuple[str, int]]:
+    """What a PDF's cache key knows of the fonts it embeds: each file and its size."""
+    return [(str(face.path), face.path.stat().st_size) for face in faces]
+
+
 def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
                     progress: Progress | None = None) -> list[PdfOutcome]:
     """Every job's outcome, in job order: from the previous build when its inputs are unchanged, else rendered."""
     from .pdf import PdfOutcome, render_jobs
 
-    fonts = [(str(face.path), face.path.stat().st_size) for face in font_faces()]
+    fonts = font_stamp(font_faces())
     outcomes: dict[str, PdfOutcome] = {}
     pending = []
     for job in jobs:
@@ -309,8 +320,8 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
 
     faces = font_faces()
-    allowed = (config.project, *sorted({face.path.parent for face in faces}))
-    fonts = [(str(face.path), face.path.stat().st_size) for face in faces]
+    allowed = readable_folders(config, faces)
+    fonts = font_stamp(faces)
     # What the book needs of each brief was noted when it was rendered (an older build's may lack it).
     layouts = [PrintedLayout(brief.pages, brief.anchors) if brief.anchors else printed_layout(brief.data)
                for brief in briefs]
@@ -329,9 +340,9 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
             return PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (), parts[0].candidates[0].html, 0)
         keys = [key_of(job, fonts) for job in (*parts, folio)]
         rendered = {k: cache.get(k) for k in keys}
-        pending = [job for job, k in zip((*parts, folio), keys) if rendered[k] is None]
-        for job, outcome in zip(pending, render_jobs(pending, workers)):
-            rendered[key_of(job, fonts)] = cache.put(key_of(job, fonts), outcome.data)
+        missing = [(k, job) for job, k in zip((*parts, folio), keys) if rendered[k] is None]
+        for (k, _), outcome in zip(missing, render_jobs([job for _, job in missing], workers)):
+            rendered[k] = cache.put(k, outcome.data)
         counts = [printed_layout(rendered[k]).pages for k in keys[:-1]]
         actual = BookLengths(counts[0], tuple(counts[1:]))
         if actual == lengths:
@@ -344,7 +355,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     pages = lengths.front + sum(layout.pages for layout in layouts)
     if memo:
         memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})
-    return PdfOutcome(BOOK_PDF, data, pages, (), parts[0].candidates[0].html, len(pending))
+    return PdfOutcome(BOOK_PDF, data, pages, (), parts[0].candidates[0].html, len(missing))
 
 
 def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS) -> list:
@@ -353,7 +364,7 @@ def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, .
     from .products import brief_job
 
     faces = font_faces()
-    allowed = (config.project, *sorted({face.path.parent for face in faces}))
+    allowed = readable_folders(config, faces)
     jobs = []
     for view in views:
         if "brief" in products or "book" in products:

@@ -11,9 +11,9 @@ It times, in one run and after one warm-up render:
   attempts, write ``out/`` atomically);
 * ``build N processes``: the same with one render process per core;
 * ``WeasyPrint alone``: plain ``weasyprint.HTML(string=...).write_pdf(...)``, one process,
-  with the same PDF options, on exactly the HTML files the build printed (each brief, each
-  handout as printed, the book's cover, contents and matrix; the book's briefs are the
-  briefs already counted, bound rather than laid out again).
+  with the PDF options the build used for each, on exactly the HTML files the build printed (each brief, each
+  handout as printed, the book's cover and contents, matrix parts and page-number folio; the
+  book's briefs are the briefs already counted, bound rather than laid out again).
 
 Each timed build is forced (nothing reused from the previous one) and starts without the
 book's cached parts and folio.
@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from briefing.build import build, gather, render_pdfs  # noqa: E402
 from briefing.config import load_config  # noqa: E402
+from briefing import pdf  # noqa: E402
 from briefing.pdf import default_workers  # noqa: E402
 from briefing.rendering import brief_view, make_environment  # noqa: E402
 
@@ -63,15 +64,29 @@ def main() -> None:
     project = gather(config)
     views = [brief_view(project.briefs[i], project.sources, project.registry) for i in sorted(project.briefs)]
     env = make_environment([config.templates])
-    outcomes = render_pdfs(views, config, env, workers=1)  # also the warm-up: fonts, imports, caches
-    printed = [(outcome.path, outcome.html) for outcome in outcomes]
+    # The warm-up (fonts, imports, caches) also records every document the build printed, in
+    # the version printed: each brief and handout, the book's opening, matrix parts and folio.
+    printed: list[tuple[str, str, bool]] = []
+    run_job = pdf.run_job
+
+    def recording_run_job(job):
+        outcome = run_job(job)
+        printed.append((outcome.path, outcome.html, job.tagged))
+        return outcome
+
+    pdf.run_job = recording_run_job
+    try:
+        shutil.rmtree(config.project / ".cache" / "book-parts", ignore_errors=True)
+        outcomes = render_pdfs(views, config, env, workers=1)
+    finally:
+        pdf.run_job = run_job
     base = config.project.as_uri() + "/"
     workers = default_workers()
 
     def weasyprint_alone() -> None:
-        for _, html in printed:
+        for _, html, tagged in printed:
             weasyprint.HTML(string=html, base_url=base).write_pdf(
-                io.BytesIO(), pdf_variant=config.pdf_variant, pdf_tags=True)
+                io.BytesIO(), pdf_variant=config.pdf_variant if tagged else None, pdf_tags=tagged)
 
     def cold_build(processes: int) -> None:
         # Every PDF rendered again, and the book's own parts and folio too (kept in .cache/).
@@ -85,7 +100,8 @@ def main() -> None:
         many = best_of(args.repeat, lambda: cold_build(workers))
 
     attempts = sum(o.attempts for o in outcomes)
-    print(f"{len(views)} profiles, {len(printed)} PDFs "
+    print("printed:", ", ".join(path for path, _, _ in printed))
+    print(f"{len(views)} profiles, {len(outcomes)} PDFs from {len(printed)} printed documents "
           f"({sum(o.pages for o in outcomes)} pages; {attempts} layouts including handout fitting)")
     print(f"WeasyPrint alone, 1 process:      {alone:6.2f} s")
     print(f"make-brief build, 1 process:      {one:6.2f} s   ratio {one / alone:.2f}x (target <= 1.20)")

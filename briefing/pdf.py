@@ -11,7 +11,9 @@ render nothing start fast.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import io
 import multiprocessing
 import os
@@ -84,18 +86,27 @@ class PdfOutcome:
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of its page (from 0)
 
 
+@functools.cache
+def refused_url_error() -> type[Exception]:
+    """The error the restricted fetcher raises: one class per process, whichever fetcher refused."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    class RefusedURL(FatalURLFetchingError):
+        pass
+
+    return RefusedURL
+
+
 def restricted_fetcher(allowed: tuple[Path, ...]):
     """A URL fetcher that serves ``file:`` URLs under ``allowed`` folders and ``data:`` URLs only.
 
     Anything else stops the rendering: a template or profile that points outside the
     project is an error, not a silently missing image.
     """
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+    from weasyprint.urls import URLFetcher
 
     roots = tuple(folder.resolve() for folder in allowed)
-
-    class RefusedURL(FatalURLFetchingError):
-        pass
+    RefusedURL = refused_url_error()
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -111,13 +122,56 @@ def restricted_fetcher(allowed: tuple[Path, ...]):
     return ProjectFetcher(allowed_protocols=("file", "data"), fail_on_errors=True), RefusedURL
 
 
+def split_stylesheet(html: str) -> tuple[str, str]:
+    """Print HTML without its stylesheet, and the stylesheet's text.
+
+    Every print template carries its whole stylesheet in one ``<style>`` element in its
+    head, before any content (content is escaped, so it cannot contain the tag).
+    """
+    before, tag, rest = html.partition("<style>")
+    if not tag:
+        return html, ""
+    css, _, after = rest.partition("</style>")
+    return before + after, css
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_stylesheet(css: str, base_url: str, allowed: tuple[Path, ...]):
+    """A stylesheet parsed once per process, with the font faces and counter styles it declares.
+
+    Parsing the stylesheet and registering its fonts is a sixth of the work of laying out
+    a handout; every document, and every fitting attempt, with the same stylesheet shares it.
+    """
+    import weasyprint
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _parsed_stylesheet.cache_info().currsize == 0:
+        # Font configurations clean up their temporary folder when collected, which fails
+        # once the interpreter is tearing down modules; let them go while it still works.
+        atexit.register(_parsed_stylesheet.cache_clear)
+    fetcher, _ = restricted_fetcher(allowed)
+    fonts, counters = FontConfiguration(), CounterStyle()
+    sheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts,
+                           counter_style=counters)
+    return sheet, fonts, counters
+
+
 def render_document(html: str, base: Path, allowed: tuple[Path, ...]):
-    """Lay out print HTML into pages (a WeasyPrint Document) through the restricted fetcher."""
+    """Lay out print HTML into pages (a WeasyPrint Document) through the restricted fetcher.
+
+    The stylesheet in the HTML's head is applied as a parsed sheet shared across documents;
+    with no other author stylesheet the cascade, and so the output, is the same.
+    """
     import weasyprint
 
     fetcher, refused = restricted_fetcher(allowed)
+    base_url = base.as_uri() + "/"
+    body, css = split_stylesheet(html)
     try:
-        return weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render()
+        sheet, fonts, counters = _parsed_stylesheet(css, base_url, allowed)
+        return weasyprint.HTML(string=body, base_url=base_url, url_fetcher=fetcher).render(
+            stylesheets=[sheet], font_config=fonts, counter_style=counters)
     except refused as exc:
         raise RenderError(str(exc)) from None
     except weasyprint.urls.FatalURLFetchingError as exc:

@@ -194,6 +194,18 @@ def test_the_bytes_do_not_depend_on_the_number_of_render_processes(built: BuildR
             assert (alone.out / name).read_bytes() == (built.out / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("rule", [
+    'body { background: url("http://example.com/paper.png"); }',
+    '@font-face { font-family: "Leak"; src: url("../../outside.ttf"); } body { font-family: "Leak"; }',
+])
+def test_a_stylesheet_pointing_outside_the_project_stops_the_build(project: Path, rule: str) -> None:
+    (project.parent / "outside.ttf").write_bytes(b"not read")
+    stylesheet = project / "templates" / "print.css"
+    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "\n" + rule + "\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="the PDF may only use files inside the project; refused"):
+        build(load_config(project / "config.yaml"), wanted=("savchenko-case",), html=False, workers=1)
+
+
 @pytest.mark.parametrize("reference, refused", [
     ('<img src="http://example.com/logo.png" alt="">', "http://example.com/logo.png"),
     ('<img src="../../outside.png" alt="">', "outside.png"),

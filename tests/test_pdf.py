@@ -194,6 +194,20 @@ def test_the_bytes_do_not_depend_on_the_number_of_render_processes(built: BuildR
             assert (alone.out / name).read_bytes() == (built.out / name).read_bytes(), name
 
 
+def test_a_stylesheet_shared_across_documents_prints_what_the_inline_one_would(config: Config) -> None:
+    import weasyprint
+
+    state = gather(config)
+    views = [brief_view(state.briefs[i], state.sources, state.registry) for i in ("savchenko-case", "sanctions")]
+    jobs = pdf_jobs(views, config, make_environment([config.templates]), ("brief", "handout"))
+    options = {"pdf_variant": config.pdf_variant, "pdf_tags": True}
+    for job in jobs:
+        html = job.candidates[-1].html
+        inline = weasyprint.HTML(string=html, base_url=job.base.as_uri() + "/").render().write_pdf(**options)
+        shared = render_document(html, job.base, job.allowed).write_pdf(**options)
+        assert shared == inline, job.path
+
+
 @pytest.mark.parametrize("rule", [
     'body { background: url("http://example.com/paper.png"); }',
     '@font-face { font-family: "Leak"; src: url("../../outside.ttf"); } body { font-family: "Leak"; }',

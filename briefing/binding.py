@@ -50,32 +50,72 @@ def printed_layout(data: bytes) -> PrintedLayout:
 PARTS_BOUND_APART = 50
 
 
-def bind_book_apart(parts: list[bytes], folio: bytes) -> bytes:
-    """:func:`bind_book`, in a fresh Python process when the book is large.
+class Binding:
+    """A book being bound by :func:`bind_book`: in a child process when it is large, so the build goes on meanwhile.
 
-    A plain child process (``python -m briefing.binding``), not a multiprocessing one:
-    spawning would re-run the calling script's top level, and forking would start the child
-    out as large as the build that made it.
+    The child is a plain Python process (``python -m briefing.binding``), not a
+    multiprocessing one: spawning would re-run the calling script's top level, and forking
+    would start the child out as large as the build that made it. It runs on a core of its
+    own while the build renders the site; :meth:`result` waits for it.
     """
-    if len(parts) <= PARTS_BOUND_APART:
-        return bind_book(parts, folio)
-    import os
-    import pickle
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    from .errors import RenderError
+    def __init__(self, parts: list[bytes], folio: bytes) -> None:
+        self._data: bytes | None = None
+        self._failure: str | None = None
+        self._process = None
+        if len(parts) <= PARTS_BOUND_APART:
+            self._data = bind_book(parts, folio)
+            return
+        import os
+        import pickle
+        import subprocess
+        import sys
+        import threading
+        from pathlib import Path
 
-    environment = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, environment.get("PYTHONPATH"))))
-    done = subprocess.run([sys.executable, "-m", "briefing.binding"], input=pickle.dumps((parts, folio)),
-                          capture_output=True, env=environment)
-    if done.returncode != 0:
-        last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        raise RenderError(f"binding the briefing book failed: {last}")
-    return done.stdout
+        environment = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parent.parent)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, environment.get("PYTHONPATH"))))
+        self._process = subprocess.Popen([sys.executable, "-m", "briefing.binding"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+        payload = pickle.dumps((parts, folio))
+        # The pipes are fed and drained from a thread: the child's output is larger than a
+        # pipe holds, and the build has other work to do while it waits.
+        self._talking = threading.Thread(target=self._talk, args=(payload,), daemon=True)
+        self._talking.start()
+
+    def _talk(self, payload: bytes) -> None:
+        try:
+            out, err = self._process.communicate(payload)
+        except OSError as exc:  # the child died before reading everything
+            self._process.wait()
+            out, err = b"", str(exc).encode()
+        if self._process.returncode == 0:
+            self._data = out
+        else:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            self._failure = lines[-1] if lines else f"exit {self._process.returncode}"
+
+    def result(self) -> bytes:
+        """The bound book's bytes, once the binding is done; a failure is a :class:`RenderError`."""
+        from .errors import RenderError
+
+        if self._process is not None:
+            self._talking.join()
+        if self._data is None:
+            raise RenderError(f"binding the briefing book failed: {self._failure}")
+        return self._data
+
+    def cancel(self) -> None:
+        """Stop a binding whose book is no longer wanted (the build failed elsewhere)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._talking.join()
+
+
+def bind_book_apart(parts: list[bytes], folio: bytes) -> bytes:
+    """:func:`bind_book`, in a fresh Python process when the book is large (see :class:`Binding`)."""
+    return Binding(parts, folio).result()
 
 
 def bind_book(parts: list[bytes], folio: bytes) -> bytes:
@@ -110,7 +150,7 @@ def bind_book(parts: list[bytes], folio: bytes) -> bytes:
                 for name, destination in _named_destinations(source):
                     destinations[name] = _adopt(book, destination)
                 outline.append(_outline_entries(source, book, first_page))
-                _take_stream_data(book.pages[first_page:])
+                _take_stream_data(book, source)
         book.Root.StructTreeRoot.ParentTree = pikepdf.Dictionary(
             Nums=pikepdf.Array([item for key in sorted(parent_tree) for item in (key, parent_tree[key])]))
         book.Root.StructTreeRoot.ParentTreeNextKey = next_key
@@ -129,31 +169,22 @@ def bind_book(parts: list[bytes], folio: bytes) -> bytes:
         book.close()
 
 
-def _take_stream_data(pages) -> None:
-    """Give every stream these copied pages use its own copy of its data, so their source can close.
+def _take_stream_data(book, source) -> None:
+    """Give the book's copy of every stream of ``source`` its own copy of the data, so the source can close.
 
     qpdf copies a stream's dictionary at once but reads its data from the source only when
-    the book is saved; the data is copied as it is, still encoded.
+    the book is saved; the data is copied as it is, still encoded. Asking for the copy of
+    a stream already copied gives that copy; the few streams of the source the book does
+    not use (its metadata, say) are copied too, but nothing refers to them, so they are
+    not written.
     """
     import pikepdf
 
-    seen: set[tuple[int, int]] = set()
-    stack = [page.obj for page in pages]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, pikepdf.Array):
-            stack.extend(value)
-            continue
-        if not isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
-            continue
-        if value.is_indirect:
-            if value.objgen in seen:
-                continue
-            seen.add(value.objgen)
+    for value in source.objects:
         if isinstance(value, pikepdf.Stream):
-            value.write(value.read_raw_bytes(), filter=value.get("/Filter"), decode_parms=value.get("/DecodeParms"),
-                        type_check=False)
-        stack.extend(item for key, item in value.items() if key not in ("/Parent", "/P", "/Pg"))
+            copy = book.copy_foreign(value)
+            copy.write(value.read_raw_bytes(), filter=copy.get("/Filter"), decode_parms=copy.get("/DecodeParms"),
+                       type_check=False)
 
 
 def _named_destinations(pdf) -> list[tuple[str, object]]:

@@ -13,7 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from .sources import Source, display_path, load_sources
 from .yamlfile import DocumentCache, suggest
 
 if TYPE_CHECKING:
+    from .binding import Binding
     from .pdf import PdfOutcome
     from .progress import Progress
 
@@ -223,12 +224,20 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     env = make_environment([config.templates])
     memo = RenderMemo(previous, target)
     # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.
-    outcomes = render_pdfs(views, config, env, products, workers, memo, progress) if pdf else []
+    outcomes, book = start_pdfs(views, config, env, products, workers, memo, progress) if pdf else ([], None)
     files: dict[str, bytes] = {outcome.path: outcome.data for outcome in outcomes}
-    if html:
-        with cycle_collection_paused():
-            files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files),
-                                    memo=memo))
+    try:
+        if html:
+            with cycle_collection_paused():
+                files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files),
+                                        memo=memo))
+        if book:
+            outcomes.append(book.result())
+            files[outcomes[-1].path] = outcomes[-1].data
+    except BaseException:
+        if book:
+            book.cancel()
+        raise
     write_atomically(target, files, unchanged=memo.on_disk)
     BuildState(fingerprint, {path: digest(data) for path, data in files.items()} | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
                memo.keys, memo.meta).save(cache_dir, target)
@@ -240,13 +249,21 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
 def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
                 workers: int | None = None, memo: RenderMemo | None = None,
                 progress: Progress | None = None) -> list[PdfOutcome]:
-    """The PDF products of ``views``, rendered from the same contexts as the web pages.
+    """The PDF products of ``views``, the briefing book last (see :func:`start_pdfs`)."""
+    outcomes, book = start_pdfs(views, config, env, products, workers, memo, progress)
+    return outcomes + ([book.result()] if book else [])
+
+
+def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
+               workers: int | None = None, memo: RenderMemo | None = None,
+               progress: Progress | None = None) -> tuple[list[PdfOutcome], PendingBook | None]:
+    """The PDF products of ``views``, rendered from the same contexts as the web pages, and the book being bound.
 
     Jobs are prepared here (templates are cheap); a job whose HTML, metadata and fonts are
     unchanged since the last build is taken from it, the rest are rendered by the ``pdf``
     stage in a pool of ``workers`` processes (default: one per core); the bytes do not
     depend on the number of workers. The briefing book is bound from the full briefs once
-    they are rendered.
+    they are rendered; a large one in a process of its own, while the caller goes on.
     """
     from .pdf import default_workers
 
@@ -256,10 +273,29 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
     # Full briefs are rendered for the book even when they are not wanted as files of their own.
     unwanted = set() if "brief" in products else {view.pdf for view in views}
     wanted = [outcome for outcome in outcomes if outcome.path not in unwanted]
+    book = None
     if "book" in products and views:
-        wanted.append(bind_briefing_book(views, [by_path[view.pdf] for view in views], config, env, workers,
-                                         memo))
-    return wanted
+        book = bind_briefing_book(views, [by_path[view.pdf] for view in views], config, env, workers, memo)
+    return wanted, book
+
+
+@dataclass
+class PendingBook:
+    """The briefing book: already at hand, or being bound in a process of its own."""
+
+    outcome: PdfOutcome  # its bytes are empty while ``binding`` runs
+    binding: Binding | None = None
+
+    def result(self) -> PdfOutcome:
+        """The book, waiting for its binding to finish; a failed binding is a RenderError."""
+        if self.binding is None:
+            return self.outcome
+        return replace(self.outcome, data=self.binding.result())
+
+    def cancel(self) -> None:
+        """Stop the binding: the build failed elsewhere and will write nothing."""
+        if self.binding is not None:
+            self.binding.cancel()
 
 
 def first_guess(briefs: int, runs: int) -> BookLengths:
@@ -306,7 +342,7 @@ def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
 
 
 def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config: Config, env, workers: int,
-                       memo: RenderMemo | None) -> PdfOutcome:
+                       memo: RenderMemo | None) -> PendingBook:
     """The briefing book: its own pages rendered with the pages where each brief falls, then bound.
 
     The book's own parts (the opening, runs of the matrix) are numbered from guessed
@@ -315,7 +351,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     folio, is kept in the project's cache under the key of its HTML, so an edit renders
     only the parts it changes.
     """
-    from .binding import PrintedLayout, bind_book_apart, printed_layout
+    from .binding import Binding, PrintedLayout, printed_layout
     from .pdf import PdfOutcome, render_jobs
     from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
 
@@ -337,7 +373,8 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
         key = memo.key("book", parts, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
         data = memo.recall(BOOK_PDF, key, needs_meta=True) if memo else None
         if data is not None:
-            return PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (), parts[0].candidates[0].html, 0)
+            return PendingBook(PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (),
+                                          parts[0].candidates[0].html, 0))
         keys = [key_of(job, fonts) for job in (*parts, folio)]
         rendered = {k: cache.get(k) for k in keys}
         missing = [(k, job) for job, k in zip((*parts, folio), keys) if rendered[k] is None]
@@ -351,11 +388,11 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     else:
         raise RenderError(f"{BOOK_PDF}: the contents do not settle on a length")
     cache.keep(keys)
-    data = bind_book_apart([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]])
+    binding = Binding([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]])
     pages = lengths.front + sum(layout.pages for layout in layouts)
     if memo:
         memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})
-    return PdfOutcome(BOOK_PDF, data, pages, (), parts[0].candidates[0].html, len(missing))
+    return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
 
 
 def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS) -> list:

@@ -140,3 +140,29 @@ def test_binding_apart_that_fails_is_a_render_error_not_a_traceback(built: Build
     monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
     with pytest.raises(RenderError, match="binding the briefing book failed: .*PdfError"):
         binding.bind_book_apart(parts, b"not a PDF")
+
+
+def test_a_build_that_fails_while_the_book_is_bound_apart_stops_the_binder(project: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding, build as build_module
+    from briefing.config import load_config
+    from briefing.errors import RenderError
+
+    started: list[binding.Binding] = []
+    original = binding.Binding.__init__
+
+    def recording(self, parts, folio):
+        original(self, parts, folio)
+        started.append(self)
+
+    def failing_site(*args, **kwargs):
+        raise RenderError("the site could not be rendered")
+
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    monkeypatch.setattr(binding.Binding, "__init__", recording)
+    monkeypatch.setattr(build_module, "site_pages", failing_site)
+    config = load_config(project / "config.yaml")
+    with pytest.raises(RenderError, match="the site could not be rendered"):
+        build_module.build(config, workers=1)
+    assert len(started) == 1 and started[0]._process.poll() is not None  # the binder did not outlive the build
+    assert not (project / "out").exists()

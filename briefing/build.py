@@ -230,7 +230,7 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
         if html:
             with cycle_collection_paused():
                 files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files),
-                                        memo=memo))
+                                        book=book.outcome.path if book else None, memo=memo))
         if book:
             outcomes.append(book.result())
             files[outcomes[-1].path] = outcomes[-1].data

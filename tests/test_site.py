@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
-from briefing.build import BuildResult, gather
+from briefing.build import BuildResult, build, gather
 from briefing.config import Config
 from briefing.rendering import brief_view, make_environment
 from briefing.site import handout_pdf, site_pages
@@ -78,6 +79,15 @@ def test_pages_link_to_the_pdfs_the_build_made_and_only_those(config: Config) ->
     assert 'href="pdf/sanctions.pdf"' in home and 'href="pdf/sanctions-handout.pdf"' in home
     assert 'href="pdf/syria-ceasefire.pdf"' not in home
     assert 'href="../pdf/sanctions-handout.pdf"' in files["briefs/sanctions.html"].decode()
+
+
+def test_the_home_page_offers_the_briefing_book_when_the_build_binds_one(built: BuildResult, config: Config,
+                                                                          tmp_path: Path) -> None:
+    assert 'href="pdf/briefing-book.pdf" type="application/pdf">Briefing book (PDF)' in (
+        built.out / "index.html").read_text(encoding="utf-8")
+    assert (built.out / "pdf" / "briefing-book.pdf").is_file()
+    briefs_only = build(config, products=("brief", "handout"), out=tmp_path / "out", workers=1)
+    assert "briefing-book" not in (briefs_only.out / "index.html").read_text(encoding="utf-8")
 
 
 def test_an_actor_page_has_every_quote_in_date_order_and_every_position(config: Config) -> None:

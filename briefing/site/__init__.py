@@ -35,12 +35,13 @@ def downloads(view: BriefView, pdfs: Mapping[str, bytes]) -> tuple[tuple[str, st
 
 
 def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Registry, config: Config,
-               env: jinja2.Environment, pdfs: Mapping[str, bytes], *, search: bool = True,
-               memo: RenderMemo | None = None) -> dict[str, bytes]:
+               env: jinja2.Environment, pdfs: Mapping[str, bytes], *, book: str | None = None,
+               search: bool = True, memo: RenderMemo | None = None) -> dict[str, bytes]:
     """Render every file of the site; keys are paths relative to the site root.
 
-    ``pdfs`` are the PDFs this build writes (path → bytes): pages link only to those, and
-    their text goes into the search index.
+    ``pdfs`` are the briefs' PDFs this build writes (path → bytes): pages link only to
+    those, and their text goes into the search index. ``book`` is the path of the briefing
+    book when the build makes one (it may still be being bound): the home page offers it.
     """
     actors = actor_views(views, registry)
     actor_pages = {actor_id: view.page for actor_id, view in actors.items()}
@@ -49,7 +50,7 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
 
     links = [BriefLink.of(view) for view in views]
     writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"),
-                briefs=[BriefCard.of(view) for view in views])
+                briefs=[BriefCard.of(view) for view in views], book=book)
     for view in views:
         writer.page("brief.html", Page(view.page, view.title, plain(view.summary), section="briefs",
                                        og_type="article", search_type="Brief"), brief=view)

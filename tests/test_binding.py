@@ -166,3 +166,15 @@ def test_a_build_that_fails_while_the_book_is_bound_apart_stops_the_binder(proje
         build_module.build(config, workers=1)
     assert len(started) == 1 and started[0]._process.poll() is not None  # the binder did not outlive the build
     assert not (project / "out").exists()
+
+
+def test_the_book_bound_apart_while_the_site_renders_is_the_same_book(built: BuildResult, config: Config,
+                                                                       tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+    from briefing.build import build
+
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    apart = build(config, out=tmp_path / "out", force=True)
+    for name in ("pdf/briefing-book.pdf", "index.html"):
+        assert (apart.out / name).read_bytes() == (built.out / name).read_bytes(), name

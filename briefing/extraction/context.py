@@ -10,25 +10,29 @@ from collections.abc import Iterator, Sequence
 import bisect
 import operator
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from ..sources import Paragraph
 from . import cues
-from .cues import QUOTE_TOKEN
+from .cues import QUOTE_TOKEN, Speaker
 from .mentions import Names
 from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, WordScan, find_marked_spans, search_text,
                     sentence_spans, tokens)
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence: its offsets, paragraph, and tokens with each quotation as one token."""
+class Sentence(NamedTuple):
+    """One sentence: its offsets, paragraph, and tokens with each quotation as one token.
+
+    A named tuple, not a frozen dataclass: every sentence of every article is one, and a
+    tuple is built several times faster while staying just as immutable.
+    """
 
     index: int
     paragraph: int
     start: int
     end: int
-    owner: Article = field(repr=False, compare=False)
+    owner: Article
 
     @property
     def toks(self) -> tuple[Token, ...]:
@@ -46,20 +50,6 @@ def _word_scan() -> WordScan:
     if scan is None:
         scan = _SCANS[names] = WordScan(dict(SHARED_TRIGGERS), [*cues.CUE_WORDS, "according"])
     return scan
-
-
-@dataclass(frozen=True)
-class Speaker:
-    """Who a cue names: registry ids (empty if unknown), the words as written, how found."""
-
-    ids: tuple[str, ...]
-    mention: str
-    start: int
-    end: int
-    resolved_by: str  # "name" | "alias" | "pronoun" | "context" | "none"
-    person: bool
-    ambiguous: bool = False
-    antecedent: str | None = None
 
 
 @dataclass(frozen=True)

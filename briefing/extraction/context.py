@@ -22,22 +22,18 @@ from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, WordScan, find_ma
 
 
 class Sentence(NamedTuple):
-    """One sentence: its offsets, paragraph, and tokens with each quotation as one token.
+    """One sentence: its offsets and paragraph; ``Article.tokens_of(index)`` gives its tokens.
 
     A named tuple, not a frozen dataclass: every sentence of every article is one, and a
-    tuple is built several times faster while staying just as immutable.
+    tuple is built several times faster while staying just as immutable. It holds no
+    reference to its article, so an article and everything it made are freed as soon as
+    the extractors are done with it, rather than left for the cycle collector.
     """
 
     index: int
     paragraph: int
     start: int
     end: int
-    owner: Article
-
-    @property
-    def toks(self) -> tuple[Token, ...]:
-        """Tokens, made on first use: most sentences of a long article never need them."""
-        return self.owner.tokens_of(self.index)
 
 
 _SCANS: dict[tuple[str, ...], WordScan] = {}
@@ -83,7 +79,7 @@ class Article:
         for para in self.paragraphs:
             local = self._regions_between(para.start, para.end)
             for start, end in sentence_spans(text, para.start, para.end, local):
-                self.sentences.append(Sentence(len(self.sentences), para.number, start, end, self))
+                self.sentences.append(Sentence(len(self.sentences), para.number, start, end))
         self.sentence_starts = [s.start for s in self.sentences]
         self.sentence_ends = [s.end for s in self.sentences]
         self._tokens: dict[int, tuple[Token, ...]] = {}
@@ -109,7 +105,8 @@ class Article:
         return self._fired[name]
 
     def tokens_of(self, index: int) -> tuple[Token, ...]:
-        """A sentence's tokens, each quotation in it standing as one QUOTE_TOKEN."""
+        """A sentence's tokens, each quotation in it standing as one QUOTE_TOKEN; made on
+        first use, since most sentences of a long article never need them."""
         toks = self._tokens.get(index)
         if toks is None:
             sentence = self.sentences[index]
@@ -120,7 +117,7 @@ class Article:
     def quote_token(self, sentence: Sentence, region_start: int) -> int:
         """The index, in a sentence's tokens, of the quotation whose region starts at ``region_start``."""
         k = self.token_at(sentence.index, region_start)
-        assert k is not None and sentence.toks[k].text == QUOTE_TOKEN, (sentence, region_start)
+        assert k is not None and self.tokens_of(sentence.index)[k].text == QUOTE_TOKEN, (sentence, region_start)
         return k
 
     def token_at(self, index: int, offset: int) -> int | None:
@@ -183,7 +180,7 @@ class Article:
 
     def _scan_tokens(self, sentence: Sentence, candidates: set[int] | None) -> list[tuple[int, int, tuple[str, ...]]]:
         """Registry mentions in a sentence's tokens, a quotation's words left out."""
-        plain = [t for t in sentence.toks if t.text != QUOTE_TOKEN]
+        plain = [t for t in self.tokens_of(sentence.index) if t.text != QUOTE_TOKEN]
         return [(plain[a].start, plain[b - 1].end, ids) for a, b, ids in self.names.scan(plain, candidates)]
 
     def _mentions_in(self, sentence: Sentence, heads: list[int]) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -240,7 +237,7 @@ class Article:
             hits.setdefault(index, []).append(position)
         for index in sorted(hits):
             sentence = self.sentences[index]
-            toks = sentence.toks
+            toks = self.tokens_of(index)
             for position in hits[index]:
                 k = self.token_at(index, position)
                 if k is None:

@@ -244,16 +244,24 @@ class Names:
     def head_positions(self, folded: str) -> list[int]:
         """Every offset of an article's ``search_text`` where a registry name could begin.
 
-        One regular-expression pass instead of a dictionary look-up per token. Matches may
-        overlap, so the search restarts one character after each hit.
+        One regular-expression pass instead of a dictionary look-up per token. A match is
+        just a name's first word (what may follow it is only looked ahead at), and no head
+        can begin inside a word made only of letters and digits: there is no word boundary
+        in it, and a name not starting with a word character cannot start on one. Only
+        inside a first word with other characters ("al-Assad", "U.S.") is the search
+        restarted one character on, where another head may overlap it.
         """
         if self._heads is None:
             return []
         positions = []
-        match = self._heads.search(folded)
-        while match:
-            positions.append(match.start())
-            match = self._heads.search(folded, match.start() + 1)
+        for match in self._heads.finditer(folded):
+            start, end = match.span()
+            positions.append(start)
+            if not match.group().isalnum():
+                inner = self._heads.search(folded, start + 1)
+                while inner and inner.start() < end:
+                    positions.append(inner.start())
+                    inner = self._heads.search(folded, inner.start() + 1)
         return positions
 
     def resolve(self, np: Sequence[Token], text: str) -> Resolution | None:

@@ -362,7 +362,7 @@ def _tokens_from(text: str, segments: Sequence[tuple[int, int]], index: int, pos
             if match is None:
                 break
             cursor = match.end()
-            yield Token(match.group(1), match.start(1), cursor)
+            yield Token.at(match.group(1), match.start(1), cursor)
 
 
 def _tokens_with_quotes(text: str, start: int, end: int, regions: Sequence[tuple[int, int]]) -> list[Token]:
@@ -372,7 +372,7 @@ def _tokens_with_quotes(text: str, start: int, end: int, regions: Sequence[tuple
         if r_end <= start or r_start >= end:
             continue
         out.extend(tokens(text, cursor, max(cursor, r_start)))
-        out.append(Token(QUOTE_TOKEN, r_start, min(r_end, end)))
+        out.append(Token.at(QUOTE_TOKEN, r_start, min(r_end, end)))
         cursor = min(r_end, end)
     out.extend(tokens(text, cursor, end))
     return out

@@ -306,7 +306,7 @@ class Names:
         for i, tok in enumerate(np[:-1]):
             if not tok.text.endswith(("'s", "’s")):
                 continue
-            owner = [*np[:i], Token(tok.text[:-2], tok.start, tok.end - 2)]
+            owner = [*np[:i], Token.at(tok.text[:-2], tok.start, tok.end - 2)]
             owner_ids, _ = self._suffix(owner)
             noun = np[-1].lower
             if not owner_ids:

@@ -277,10 +277,12 @@ class Token(NamedTuple):
     text: str
     start: int
     end: int
+    lower: str  # the text case-folded, once: the cue and name look-ups ask for it again and again
 
-    @property
-    def lower(self) -> str:
-        return self.text.casefold()
+    @classmethod
+    def at(cls, text: str, start: int, end: int) -> Token:
+        """The token ``text`` found at ``[start, end)``."""
+        return cls(text, start, end, text.casefold())
 
     @property
     def is_word(self) -> bool:
@@ -308,7 +310,8 @@ def tokens(text: str, start: int, end: int) -> list[Token]:
     # are built by tuple.__new__ (skipping the named tuple's Python-level __new__): all in
     # C, which is a good deal faster than reading three attributes of a match per token.
     bounds = list(itertools.accumulate(map(len, itertools.chain.from_iterable(pairs)), initial=start))
-    return list(map(_make_token, zip([token for _, token in pairs], bounds[1::2], bounds[2::2])))
+    texts = [token for _, token in pairs]
+    return list(map(_make_token, zip(texts, bounds[1::2], bounds[2::2], map(str.casefold, texts))))
 
 
 def alternation(words: Iterable[str], tails: dict[str, str] | None = None) -> str:

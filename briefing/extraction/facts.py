@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..sources import Paragraph
 from .context import Article
-from .spans import SHARED_TRIGGERS, Triggers
+from .spans import SHARED_TRIGGERS, Triggers, guarded
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|half|"
@@ -32,7 +32,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("meeting", re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|for|on))*\s+(?:[Mm]eeting|[Tt]alks|[Ss]ummit|[Cc]onference|[Ff]orum|[Gg]roup)\b"
                            r"|\b(?:meeting|talks|summit|conference|visit)\s+(?:in|at)\s+[A-Z]\w+")),
 )
-
+# Each behind a look-ahead for the characters it can start with: see spans.guarded.
+_REASONS = tuple((name, guarded(pattern)) for name, pattern in _REASONS)
 _DATE = _REASONS[4][1]
 
 # What each pattern above cannot match without: a word starting with a digit (every

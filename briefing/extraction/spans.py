@@ -193,6 +193,87 @@ def _flush_unclosed(current: _Open, spans: list[MarkedSpan], text: str = "", end
         spans.append(span)
 
 
+# --- patterns --------------------------------------------------------------------------
+
+def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead for the characters any of its matches can begin with.
+
+    ``re`` tries a pattern at every position of the text, and a pattern that begins with
+    ``\\b`` and a list of words tries every word at every word start. One character
+    class, checked first, rejects most positions in a single step, which halves the time
+    of the date and fact patterns. The class is read from the pattern itself, so the
+    matches cannot change; a pattern whose first characters cannot be read that simply is
+    returned as it is.
+    """
+    first = _first_chars(pattern.pattern, pattern.flags)
+    if first is None:
+        return pattern
+    try:
+        return re.compile(f"(?=[{first}])(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. a global flag such as (?i), which must open the pattern
+        return pattern
+
+
+def _first_chars(source: str, flags: int) -> str | None:
+    """A character-class body that holds every character a match of ``source`` can begin
+    with (under ``flags``, so IGNORECASE applies to it alike), or None if unsure."""
+    try:
+        from re import _constants as op, _parser
+        items = list(_parser.parse(source, flags))
+    except (ImportError, AttributeError, re.error):
+        return None
+    pieces: set[str] = set()
+    if not _collect_first(items, pieces, op):
+        return None  # the pattern can match the empty string: any position may start a match
+    return "".join(sorted(pieces))
+
+
+def _collect_first(items: list, pieces: set[str], op) -> bool | None:
+    """Add to ``pieces`` the characters the sequence ``items`` (a parsed pattern) can begin
+    with. True if it always consumes a character, False if it can match empty, None if
+    it holds something this does not read (then the caller gives up)."""
+    categories = {op.CATEGORY_DIGIT: r"\d", op.CATEGORY_WORD: r"\w", op.CATEGORY_SPACE: r"\s"}
+    for kind, value in items:
+        if kind in (op.AT, op.ASSERT, op.ASSERT_NOT):
+            continue  # zero width: the next item decides
+        if kind is op.LITERAL:
+            pieces.add(re.escape(chr(value)))
+            return True
+        if kind is op.IN:
+            for member, arg in value:
+                if member is op.LITERAL:
+                    pieces.add(re.escape(chr(arg)))
+                elif member is op.RANGE:
+                    pieces.add(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
+                elif member is op.CATEGORY and arg in categories:
+                    pieces.add(categories[arg])
+                else:
+                    return None  # a negated class or a category not mapped above
+            return True
+        if kind is op.BRANCH:
+            results = [_collect_first(list(branch), pieces, op) for branch in value[1]]
+            if None in results:
+                return None
+            if all(results):
+                return True
+            continue  # a branch can be empty: what follows may start the match
+        if kind is op.SUBPATTERN:
+            if value[1] or value[2]:
+                return None  # flags changed inside the group
+            result = _collect_first(list(value[3]), pieces, op)
+        elif kind in (op.MAX_REPEAT, op.MIN_REPEAT):
+            result = _collect_first(list(value[2]), pieces, op)
+            if result and value[0] == 0:
+                result = False  # optional
+        else:
+            return None
+        if result is None:
+            return None
+        if result:
+            return True
+    return False
+
+
 # --- sentences -------------------------------------------------------------------------
 
 _ABBREVIATIONS = {

@@ -117,8 +117,10 @@ def _inside_date(span: tuple[int, int], body: str, date_spans: list[tuple[int, i
     start, end = span
     if any(s <= start < e for s, e in date_spans):
         return True
-    window = body[max(0, start - 12):end + 12]
-    return bool(_MONTH_DAY.search(window)) and bool(_DAY_OR_YEAR.fullmatch(body[start:end]))
+    # The number itself is tested first: most are not a day or a year, and it is the cheaper test.
+    if not _DAY_OR_YEAR.fullmatch(body, start, end):
+        return False
+    return bool(_MONTH_DAY.search(body[max(0, start - 12):end + 12]))
 
 
 _MONTH_DAY = re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December|"

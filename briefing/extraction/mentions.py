@@ -58,6 +58,10 @@ observatory institute party
 """.split())
 
 
+_UNSEEN = object()
+_RESOLVED_KEPT = 100_000  # phrases whose resolution Names keeps; far more than a desk's distinct speakers
+
+
 class _Node:
     """A node of the tree of registry names: the folded words that may follow, and the
     name's key when the words that lead here are a whole name."""
@@ -122,6 +126,7 @@ class Names:
         self._heads = re.compile("|".join(branches)) if branches else None
         self._words: dict[str, frozenset[str]] = {}
         self._name_words: dict[str, list[str]] | None = None
+        self._resolved: dict[tuple[str, ...], tuple[tuple[str, ...], str, bool] | None] = {}
 
     def _second_words(self) -> dict[str, str]:
         """For each first word that is not a name on its own, a look-ahead for what must
@@ -270,19 +275,34 @@ class Names:
         Nations Vitaly Churkin" is Churkin, not Russia), so only suffixes are looked up.
         A name in brackets at the end ("a ministry spokesperson (Maria Zakharova)") is the
         head too. "Lavrov's ministry" resolves through the owner when no alias matches.
+
+        Who a phrase names depends only on its words, and a desk's articles name the same
+        few people again and again: the answer is kept by the words, for this registry.
         """
         np = list(np)
         if not np:
             return None
+        words = tuple(t.text for t in np)
+        found = self._resolved.get(words, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._resolved) >= _RESOLVED_KEPT:
+                self._resolved.clear()  # a bound on memory over a very large harvest
+            found = self._resolved[words] = self._resolve_words(np)
+        if found is None:
+            return None
+        ids, how, person = found
         start, end = np[0].start, np[-1].end
-        whole = text[start:end]
+        return Resolution(ids, how, start, end, text[start:end], person)
+
+    def _resolve_words(self, np: list[Token]) -> tuple[tuple[str, ...], str, bool] | None:
+        """``resolve`` without the offsets: (ids, how, person), or None for no phrase."""
         if np[-1].text == ")" and "(" in [t.text for t in np]:
             open_at = max(i for i, t in enumerate(np) if t.text == "(")
             inside = np[open_at + 1:-1]
             if inside and all(t.capitalized for t in inside):
                 ids, how = self._suffix(inside)
                 if ids or len(inside) >= 2:
-                    return Resolution(ids, how, start, end, whole, True if not ids else self._is_person(ids))
+                    return ids, how, True if not ids else self._is_person(ids)
             np = np[:open_at]
             if not np:
                 return None
@@ -291,7 +311,7 @@ class Names:
             ids, how = self._possessive(np)
         words = {t.lower.removesuffix("'s").removesuffix("’s") for t in np}
         person = bool(words & PERSON_NOUNS) or (self._is_person(ids) if ids else _looks_like_person(np))
-        return Resolution(ids, how, start, end, whole, person)
+        return ids, how, person
 
     def _suffix(self, np: Sequence[Token]) -> tuple[tuple[str, ...], str]:
         for i in range(max(0, len(np) - self.longest), len(np)):

@@ -17,7 +17,7 @@ from . import cues
 from .cues import QUOTE_TOKEN, Speaker
 from .mentions import Names
 from .spans import (SHARED_TRIGGERS, TOKEN, MarkedSpan, Token, WordScan, find_marked_spans, search_text,
-                    sentence_spans, tokens)
+                    sentence_spans, stop_runs, tokens)
 
 
 class Sentence(NamedTuple):
@@ -74,9 +74,10 @@ class Article:
         self._regions = regions
         self._region_starts = [r[0] for r in regions]
         self.sentences: list[Sentence] = []
+        stops = stop_runs(text)
         for para in self.paragraphs:
             local = self._regions_between(para.start, para.end)
-            for start, end in sentence_spans(text, para.start, para.end, local):
+            for start, end in sentence_spans(text, para.start, para.end, local, stops):
                 self.sentences.append(Sentence(len(self.sentences), para.number, start, end))
         self.sentence_starts = [s.start for s in self.sentences]
         self.sentence_ends = [s.end for s in self.sentences]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -286,33 +287,59 @@ _LAST_WORD = re.compile(r"(\w+)$")  # searched in the few characters before a fu
 _CLOSERS = ")]" + MARKS  # what may follow a sentence's last full stop and still belong to it
 
 
-def sentence_spans(text: str, start: int, end: int,
-                   quotes: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def stop_runs(text: str) -> list[tuple[int, int]]:
+    """The spans of every run of sentence-ending punctuation (``.!?…``) in ``text``, for
+    ``sentence_spans``: an article is read for them once, not once per paragraph."""
+    return [match.span() for match in _END.finditer(text)]
+
+
+def _runs_within(runs: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The runs (sorted, disjoint) that overlap ``[start, end)``, cut to it: exactly the runs
+    a search of that stretch alone would find."""
+    first = bisect.bisect_left(runs, start, key=_RUN_START)
+    if first and runs[first - 1][1] > start:
+        first -= 1
+    found = list(runs[first:bisect.bisect_left(runs, end, lo=first, key=_RUN_START)])
+    if found:
+        found[0] = (max(found[0][0], start), found[0][1])
+        found[-1] = (found[-1][0], min(found[-1][1], end))
+    return found
+
+
+_RUN_START = operator.itemgetter(0)
+
+
+def sentence_spans(text: str, start: int, end: int, quotes: Sequence[tuple[int, int]] = (),
+                   stops: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into sentences, never inside a quotation.
 
     ``quotes`` are the ``outer`` spans of quotations. A full stop inside a quotation ends
     the sentence only when the closing mark is followed by a capital, so ``"…ends." he
     said`` stays one sentence. Articles often drop the space after a full stop
     (``Moscow.Putin``); a lowercase letter, full stop, capital is taken as a boundary.
+    ``stops``, when given, are ``stop_runs(text)``.
     """
+    if stops is None:
+        runs = [match.span() for match in _END.finditer(text, start, end)]
+    else:
+        runs = _runs_within(stops, start, end)
     bounds: list[int] = []
     opens = {q[0] for q in quotes}
+    count = len(quotes)
     qi = 0
-    for match in _END.finditer(text, start, end):
-        pos = match.end()
-        while qi < len(quotes) and quotes[qi][1] <= match.start():
+    for stop, pos in runs:
+        while qi < count and quotes[qi][1] <= stop:
             qi += 1
-        inside = qi < len(quotes) and quotes[qi][0] < match.start() < quotes[qi][1]
-        if inside:
+        if qi < count and quotes[qi][0] < stop < quotes[qi][1]:  # inside a quotation
             if pos != quotes[qi][1] - 1:
                 continue
             pos = quotes[qi][1]  # a quotation ending its own sentence: "... forward."
-        elif match.group() == ".":
-            word = _LAST_WORD.search(text, max(start, match.start() - 12), match.start())
+        elif pos == stop + 1 and text[stop] == ".":
+            word = _LAST_WORD.search(text, max(start, stop - 12), stop)
             if word and (word.group(1).casefold() in _ABBREVIATIONS
                          or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue  # Dr. Smith, U.S. officials, Dec. 15
-        while pos < end and pos not in opens and text[pos] in _CLOSERS and _roles(text, pos)[1]:
+        while pos < end and text[pos] in _CLOSERS and pos not in opens and _roles(text, pos)[1]:
             pos += 1
         nxt = pos
         while nxt < end and text[nxt].isspace():
@@ -320,26 +347,22 @@ def sentence_spans(text: str, start: int, end: int,
         if nxt >= end:
             break
         follower = text[nxt]
-        if nxt == pos and not (follower.isupper() and match.start() > 0 and text[match.start() - 1].islower()
+        if nxt == pos and not (follower.isupper() and stop > 0 and text[stop - 1].islower()
                                or follower in MARKS):
             continue  # 3.5, U.S.-led, e.g.
         if follower.isupper() or follower.isdigit() or follower in MARKS or follower == "(":
             bounds.append(pos)
-    spans = []
-    left = start
-    for b in bounds:
-        if b > left:
-            spans.append((left, b))
-        left = b
-    if left < end:
-        spans.append((left, end))
+    bounds.append(end)
     trimmed = []
-    for s, e in spans:
-        # str.strip removes exactly what str.isspace calls white space, in C.
-        piece = text[s:e]
-        body = piece.lstrip()
-        if body:
-            trimmed.append((s + len(piece) - len(body), e - len(body) + len(body.rstrip())))
+    left = start
+    for right in bounds:
+        if right > left:
+            # str.strip removes exactly what str.isspace calls white space, in C.
+            piece = text[left:right]
+            body = piece.lstrip()
+            if body:
+                trimmed.append((left + len(piece) - len(body), right - len(body) + len(body.rstrip())))
+        left = right
     return trimmed
 
 

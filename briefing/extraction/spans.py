@@ -20,10 +20,25 @@ from ..text import replacer
 
 DOUBLE = '"“”„‟«»'
 SINGLE = "'‘’‚‛‹›"
-_ANY_MARK = re.compile("[" + re.escape(DOUBLE + SINGLE) + "]")
 MARKS = DOUBLE + SINGLE
 _OPEN_LEFT = "([{<—–-/:" + MARKS  # a mark after these (or another mark) may open a quote: (“, —“, :“
 _CLOSE_RIGHT = ".,;:!?)]}>—–-…" + MARKS  # a mark before these (or another mark) may close a quote: ”, ”. ”)
+
+
+def positions_of(text: str, chars: str) -> list[int]:
+    """Every offset in ``text`` of any of ``chars``, in order.
+
+    str.find, one character at a time: ``re`` scanning for a class of characters reads a
+    non-ASCII article (curly quotes are enough) several times slower.
+    """
+    positions = []
+    for char in chars:
+        at = text.find(char)
+        while at >= 0:
+            positions.append(at)
+            at = text.find(char, at + 1)
+    positions.sort()
+    return positions
 
 
 @dataclass(frozen=True)
@@ -105,9 +120,9 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
     """
     spans: list[MarkedSpan] = []
     carry: _Open | None = None
-    # Only the marks themselves are visited, found in one pass: a Python step per
-    # character, or even per paragraph, would make this the slowest pass of the extractor.
-    marks = [m.start() for m in _ANY_MARK.finditer(text)]
+    # Only the marks themselves are visited, found once: a Python step per character, or
+    # even per paragraph, would make this the slowest pass of the extractor.
+    marks = positions_of(text, MARKS)
     for number, para in enumerate(paragraphs):
         follower = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
         next_opens = follower is not None and _family(text[follower.start]) == "single"
@@ -292,18 +307,10 @@ def stop_runs(text: str) -> list[tuple[int, int]]:
     ``_END.finditer`` finds them, for ``sentence_spans``: an article is read for them once,
     not once per paragraph.
 
-    Found with str.find, one character at a time, and joined where they touch: ``re``
-    scanning for a class with "…" in it reads a non-ASCII article several times slower.
+    The characters are found by ``positions_of`` and joined where they touch.
     """
-    positions = []
-    for char in ".!?…":
-        at = text.find(char)
-        while at >= 0:
-            positions.append(at)
-            at = text.find(char, at + 1)
-    positions.sort()
     runs: list[tuple[int, int]] = []
-    for at in positions:
+    for at in positions_of(text, ".!?…"):
         if runs and runs[-1][1] == at:
             runs[-1] = (runs[-1][0], at + 1)
         else:

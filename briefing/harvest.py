@@ -8,7 +8,9 @@ for a profile. It never writes a curated file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import re
@@ -376,6 +378,30 @@ def run_key(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt
     return hasher.hexdigest()
 
 
+# Articles read between two collections of the young generations while harvesting.
+YOUNG_COLLECTION_EVERY = 256
+
+
+@contextlib.contextmanager
+def _young_collections_only():
+    """Pause Python's automatic cycle collection; the harvest loop collects the young
+    generations itself every ``YOUNG_COLLECTION_EVERY`` articles.
+
+    A harvest keeps every record of every article until it writes them out, and the
+    automatic collector, triggered by the many small objects extraction makes, walked
+    that growing heap again and again: about a seventh of a 2,000-article run. Extraction
+    makes almost no reference cycles, but reading saved web pages may, so the young generations
+    are still collected now and then, which keeps that garbage bounded.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _harvest(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: str,
              store_path: Path | None) -> HarvestResult:
     collector = Collector()
@@ -397,22 +423,24 @@ def _harvest(config: Config, paths: tuple[Path, ...], profile_id: str | None, fm
     articles: list[ArticleText] = []
     extracted = []
     hits = 0
-    try:
-        for path in files:
-            article, problem = read_article(path, known)
-            if problem:
-                problems.append(problem)
-            if article is None:
-                continue
-            records, cached = extract(article, names, fingerprint, cache)
-            hits += cached
-            articles.append(article)
-            extracted.append((article, records))
-    finally:
-        cache.close()
-    candidates = merge(extracted)
-    if profile is not None:
-        rank(candidates, profile, registry, {a.id: a.date for a in articles})
-    unknown = {a.id for a in articles if a.id not in sources}
-    output = as_jsonl(candidates, profile is not None) if fmt == "jsonl" else as_yaml(candidates, unknown, {a.id: a.text for a in articles})
+    with _young_collections_only():
+        try:
+            for number, path in enumerate(files, 1):
+                article, problem = read_article(path, known)
+                if problem:
+                    problems.append(problem)
+                if article is not None:
+                    records, cached = extract(article, names, fingerprint, cache)
+                    hits += cached
+                    articles.append(article)
+                    extracted.append((article, records))
+                if number % YOUNG_COLLECTION_EVERY == 0:
+                    gc.collect(1)
+        finally:
+            cache.close()
+        candidates = merge(extracted)
+        if profile is not None:
+            rank(candidates, profile, registry, {a.id: a.date for a in articles})
+        unknown = {a.id for a in articles if a.id not in sources}
+        output = as_jsonl(candidates, profile is not None) if fmt == "jsonl" else as_yaml(candidates, unknown, {a.id: a.text for a in articles})
     return HarvestResult(output, tuple(problems), len(articles), len(candidates), hits)

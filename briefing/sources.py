@@ -170,11 +170,14 @@ def parse_article(text: str, *, title: str | None = None, author: str | None = N
     return ParsedArticle(found_title, dateline_by, dateline_date, tuple(paragraphs), tuple(dropped))
 
 
-_CAPTION = re.compile(r"^(FILE\s*[-–—]\s*)|\((L|R|C|left|right|center)\)")
+_CAPTION_FILE = re.compile(r"FILE\s*[-–—]\s*")
+_CAPTION_SIDE = re.compile(r"\((L|R|C|left|right|center)\)")
 
 
 def _is_caption(line: str) -> bool:
-    return bool(_CAPTION.search(line))
+    # Two patterns, the second searched only when the line has a bracket: one pattern
+    # with "^" in a branch is tried at every character of every paragraph.
+    return bool(_CAPTION_FILE.match(line) or "(" in line and _CAPTION_SIDE.search(line))
 
 
 def read_article_text(path: Path, display: str, collector: Collector) -> str | None:

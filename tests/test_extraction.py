@@ -266,3 +266,25 @@ def test_a_long_single_paragraph_article_harvests_in_linear_time(registry: Regis
     large, large_quotes = min(_harvest_seconds(registry, 200_000) for _ in range(2))
     assert large_quotes == 2 * small_quotes > 0
     assert large < 3 * small, (small, large)
+
+
+# --- guarded patterns ----------------------------------------------------------------------
+
+def test_a_guarded_pattern_finds_exactly_what_the_pattern_finds() -> None:
+    import re
+
+    from briefing.extraction.spans import guarded
+
+    text = ("Today, in early 2014 and on Monday, March 3, 2014, two \u212aILLED, \u0131n jail; "
+            "$5bn for 12% (NPT Treaty) a third of the Minsk Agreement was signed last week. ") * 3
+    for source, flags in ((r"\b(?:today|in|killed|jail|a third)\b", re.IGNORECASE),
+                          (r"\b(?:on\s+)?(?P<day>\d{1,2})|\([A-Z]{2,} Treaty\)|[$€]\s?\d", 0),
+                          (r"\b(?:(?:in|on)\s+)?(?:early\s+)?(?P<year>(?:19|20)\d\d)", 0)):
+        plain = re.compile(source, flags)
+        fast = guarded(plain)
+        assert fast.pattern.startswith("(?=[")
+        assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == \
+            [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+    # Patterns whose first character it cannot bound are returned unchanged.
+    for unreadable in (r"x?", r"[^a]b", r".b", r"\bfoo|\W"):
+        assert guarded(re.compile(unreadable)).pattern == unreadable

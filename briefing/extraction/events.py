@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..profiles import PartialDate
 from ..sources import Paragraph
 from .context import Article
-from .spans import SHARED_TRIGGERS, Triggers
+from .spans import SHARED_TRIGGERS, Triggers, guarded
 
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8,
@@ -35,6 +35,8 @@ _PATTERNS = [
     ("weekday", re.compile(r"\b(?:(?P<rel>last|next|this|on|by|until|since)\s+)?(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?!\s+(?:January|February|March|April|May|June|July|August|September|October|November|December))")),
     ("relative", re.compile(r"\b(?P<rel>today|yesterday|tomorrow|tonight|(?:earlier |later )?(?:last|this|next|previous|past) (?:week|month|year)|a (?:week|month|year) ago)\b", re.IGNORECASE)),
 ]
+# Each behind a look-ahead for the letters or digits it can start with: see spans.guarded.
+_PATTERNS = [(kind, guarded(pattern)) for kind, pattern in _PATTERNS]
 _MONTH_WORDS = "January February March April May June July August September October November December " \
     "Jan Feb Mar Apr Jun Jul Aug Sep Oct Nov Dec"
 # What each pattern above cannot match without (by its index): a word starting with a
@@ -48,7 +50,8 @@ _TRIGGERS = Triggers(
     {},
 )
 SHARED_TRIGGERS["events"] = _TRIGGERS
-_FUTURE = re.compile(r"\b(will|would|shall|expected|scheduled|due|plans?|planned|set to|to take place|next|upcoming)\b", re.IGNORECASE)
+_FUTURE = guarded(re.compile(r"\b(will|would|shall|expected|scheduled|due|plans?|planned|set to|to take place|next|upcoming)\b",
+                             re.IGNORECASE))
 
 
 @dataclass(frozen=True)

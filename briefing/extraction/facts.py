@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..sources import Paragraph
 from .context import Article
-from .spans import SHARED_TRIGGERS, Triggers
+from .spans import SHARED_TRIGGERS, Triggers, guarded
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  r"fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|half|"
@@ -32,7 +32,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("meeting", re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|for|on))*\s+(?:[Mm]eeting|[Tt]alks|[Ss]ummit|[Cc]onference|[Ff]orum|[Gg]roup)\b"
                            r"|\b(?:meeting|talks|summit|conference|visit)\s+(?:in|at)\s+[A-Z]\w+")),
 )
-
+# Each behind a look-ahead for the characters it can start with: see spans.guarded.
+_REASONS = tuple((name, guarded(pattern)) for name, pattern in _REASONS)
 _DATE = _REASONS[4][1]
 
 # What each pattern above cannot match without: a word starting with a digit (every
@@ -98,11 +99,14 @@ def extract_facts(text: str, paragraphs: Sequence[Paragraph], source: str = "", 
         for name, pattern in _REASONS:
             if name not in candidates:
                 continue  # the first pass found nothing this pattern could match
-            for match in pattern.finditer(body):
-                if name == "number" and _inside_date(match.span(), body, date_spans):
-                    continue
+            if name == "date":
+                found = bool(date_spans)  # the date pattern has just been run over this sentence
+            elif name == "number":
+                found = any(not _inside_date(match.span(), body, date_spans) for match in pattern.finditer(body))
+            else:
+                found = pattern.search(body) is not None
+            if found:
                 reasons.append(name)
-                break
         if reasons:
             facts.append(FactRecord(body, source, sentence.paragraph, sentence.start, sentence.end, tuple(reasons)))
     return facts
@@ -113,8 +117,10 @@ def _inside_date(span: tuple[int, int], body: str, date_spans: list[tuple[int, i
     start, end = span
     if any(s <= start < e for s, e in date_spans):
         return True
-    window = body[max(0, start - 12):end + 12]
-    return bool(_MONTH_DAY.search(window)) and bool(_DAY_OR_YEAR.fullmatch(body[start:end]))
+    # The number itself is tested first: most are not a day or a year, and it is the cheaper test.
+    if not _DAY_OR_YEAR.fullmatch(body, start, end):
+        return False
+    return bool(_MONTH_DAY.search(body[max(0, start - 12):end + 12]))
 
 
 _MONTH_DAY = re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|December|"

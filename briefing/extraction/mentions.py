@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..actors import Registry
 from ..text import fold, fold_chars
@@ -58,6 +58,10 @@ observatory institute party
 """.split())
 
 
+_UNSEEN = object()
+_RESOLVED_KEPT = 100_000  # phrases whose resolution Names keeps; far more than a desk's distinct speakers
+
+
 class _Node:
     """A node of the tree of registry names: the folded words that may follow, and the
     name's key when the words that lead here are a whole name."""
@@ -69,8 +73,7 @@ class _Node:
         self.key: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """Who a noun phrase names: registry ids (empty when unknown) and how it matched."""
 
     ids: tuple[str, ...]
@@ -123,6 +126,7 @@ class Names:
         self._heads = re.compile("|".join(branches)) if branches else None
         self._words: dict[str, frozenset[str]] = {}
         self._name_words: dict[str, list[str]] | None = None
+        self._resolved: dict[tuple[str, ...], tuple[tuple[str, ...], str, bool] | None] = {}
 
     def _second_words(self) -> dict[str, str]:
         """For each first word that is not a name on its own, a look-ahead for what must
@@ -244,16 +248,24 @@ class Names:
     def head_positions(self, folded: str) -> list[int]:
         """Every offset of an article's ``search_text`` where a registry name could begin.
 
-        One regular-expression pass instead of a dictionary look-up per token. Matches may
-        overlap, so the search restarts one character after each hit.
+        One regular-expression pass instead of a dictionary look-up per token. A match is
+        just a name's first word (what may follow it is only looked ahead at), and no head
+        can begin inside a word made only of letters and digits: there is no word boundary
+        in it, and a name not starting with a word character cannot start on one. Only
+        inside a first word with other characters ("al-Assad", "U.S.") is the search
+        restarted one character on, where another head may overlap it.
         """
         if self._heads is None:
             return []
         positions = []
-        match = self._heads.search(folded)
-        while match:
-            positions.append(match.start())
-            match = self._heads.search(folded, match.start() + 1)
+        for match in self._heads.finditer(folded):
+            start, end = match.span()
+            positions.append(start)
+            if not match.group().isalnum():
+                inner = self._heads.search(folded, start + 1)
+                while inner and inner.start() < end:
+                    positions.append(inner.start())
+                    inner = self._heads.search(folded, inner.start() + 1)
         return positions
 
     def resolve(self, np: Sequence[Token], text: str) -> Resolution | None:
@@ -263,19 +275,34 @@ class Names:
         Nations Vitaly Churkin" is Churkin, not Russia), so only suffixes are looked up.
         A name in brackets at the end ("a ministry spokesperson (Maria Zakharova)") is the
         head too. "Lavrov's ministry" resolves through the owner when no alias matches.
+
+        Who a phrase names depends only on its words, and a desk's articles name the same
+        few people again and again: the answer is kept by the words, for this registry.
         """
         np = list(np)
         if not np:
             return None
+        words = tuple(t.text for t in np)
+        found = self._resolved.get(words, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._resolved) >= _RESOLVED_KEPT:
+                self._resolved.clear()  # a bound on memory over a very large harvest
+            found = self._resolved[words] = self._resolve_words(np)
+        if found is None:
+            return None
+        ids, how, person = found
         start, end = np[0].start, np[-1].end
-        whole = text[start:end]
+        return Resolution(ids, how, start, end, text[start:end], person)
+
+    def _resolve_words(self, np: list[Token]) -> tuple[tuple[str, ...], str, bool] | None:
+        """``resolve`` without the offsets: (ids, how, person), or None for no phrase."""
         if np[-1].text == ")" and "(" in [t.text for t in np]:
             open_at = max(i for i, t in enumerate(np) if t.text == "(")
             inside = np[open_at + 1:-1]
             if inside and all(t.capitalized for t in inside):
                 ids, how = self._suffix(inside)
                 if ids or len(inside) >= 2:
-                    return Resolution(ids, how, start, end, whole, True if not ids else self._is_person(ids))
+                    return ids, how, True if not ids else self._is_person(ids)
             np = np[:open_at]
             if not np:
                 return None
@@ -284,7 +311,7 @@ class Names:
             ids, how = self._possessive(np)
         words = {t.lower.removesuffix("'s").removesuffix("’s") for t in np}
         person = bool(words & PERSON_NOUNS) or (self._is_person(ids) if ids else _looks_like_person(np))
-        return Resolution(ids, how, start, end, whole, person)
+        return ids, how, person
 
     def _suffix(self, np: Sequence[Token]) -> tuple[tuple[str, ...], str]:
         for i in range(max(0, len(np) - self.longest), len(np)):
@@ -298,7 +325,7 @@ class Names:
         for i, tok in enumerate(np[:-1]):
             if not tok.text.endswith(("'s", "’s")):
                 continue
-            owner = [*np[:i], Token(tok.text[:-2], tok.start, tok.end - 2)]
+            owner = [*np[:i], Token.at(tok.text[:-2], tok.start, tok.end - 2)]
             owner_ids, _ = self._suffix(owner)
             noun = np[-1].lower
             if not owner_ids:

@@ -92,7 +92,7 @@ def _quote(article: Article, index: int, source: str, earlier: list[QuoteRecord]
     cue: str | None = None
     confidence = 0.5
     if first is not None:
-        toks = first.toks
+        toks = article.tokens_of(first.index)
         qi = article.quote_token(first, span.regions[0][0])
         kind = _kind(toks, qi, text[pieces[0][0]:pieces[0][1]])
         speaker, cue, confidence = _attribute(article, span.regions, kind, earlier)
@@ -144,35 +144,36 @@ def _attribute(article: Article, regions: Sequence[tuple[int, int]], kind: str,
     first = article.sentence_at(regions[0][0])
     assert first is not None
     qi = article.quote_token(first, regions[0][0])
+    first_toks = article.tokens_of(first.index)
     trailing = []
     for region in regions:
         sentence = article.sentence_at(region[0])
         if sentence is not None:
-            trailing.append((sentence.toks, article.quote_token(sentence, region[0])))
+            trailing.append((article.tokens_of(sentence.index), article.quote_token(sentence, region[0])))
     if kind == "full":
         for toks, at in trailing:
             found = _after(article, toks, at)
             if found:
                 return found[0], found[1], 0.95 if found[0].ids else 0.85
-        found = _before(article, first.toks, qi, kind)
+        found = _before(article, first_toks, qi, kind)
         if found:
             return found[0], found[1], 0.9 if found[0].ids else 0.8
         inherited = _inherit(article, first, earlier)
         if inherited:
             return inherited, None, 0.7
         return None, None, 0.5
-    if _names_a_term(first.toks, qi):
+    if _names_a_term(first_toks, qi):
         return None, None, 0.6
-    found = _before(article, first.toks, qi, kind)
+    found = _before(article, first_toks, qi, kind)
     if found:
         return found[0], found[1], 0.85 if found[0].ids else 0.75
     toks, at = trailing[-1]
     found = _after(article, toks, at)
     if found:
         return found[0], found[1], 0.85 if found[0].ids else 0.75
-    subjectless = [c for c in (cue_at(first.toks, j) for j in range(max(0, qi - WINDOW), qi)) if c]
+    subjectless = [c for c in (cue_at(first_toks, j) for j in range(max(0, qi - WINDOW), qi)) if c]
     if subjectless:
-        subject = leading_subject(article, first.toks)
+        subject = leading_subject(article, first_toks)
         if subject:
             return subject, subjectless[-1].text, 0.6
     return None, None, 0.5

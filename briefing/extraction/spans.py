@@ -7,6 +7,9 @@ later steps build can point back at the exact characters of the source.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,10 +20,25 @@ from ..text import replacer
 
 DOUBLE = '"“”„‟«»'
 SINGLE = "'‘’‚‛‹›"
-_ANY_MARK = re.compile("[" + re.escape(DOUBLE + SINGLE) + "]")
 MARKS = DOUBLE + SINGLE
 _OPEN_LEFT = "([{<—–-/:" + MARKS  # a mark after these (or another mark) may open a quote: (“, —“, :“
 _CLOSE_RIGHT = ".,;:!?)]}>—–-…" + MARKS  # a mark before these (or another mark) may close a quote: ”, ”. ”)
+
+
+def positions_of(text: str, chars: str) -> list[int]:
+    """Every offset in ``text`` of any of ``chars``, in order.
+
+    str.find, one character at a time: ``re`` scanning for a class of characters reads a
+    non-ASCII article (curly quotes are enough) several times slower.
+    """
+    positions = []
+    for char in chars:
+        at = text.find(char)
+        while at >= 0:
+            positions.append(at)
+            at = text.find(char, at + 1)
+    positions.sort()
+    return positions
 
 
 @dataclass(frozen=True)
@@ -102,9 +120,9 @@ def find_marked_spans(text: str, paragraphs: Sequence[Paragraph]) -> list[Marked
     """
     spans: list[MarkedSpan] = []
     carry: _Open | None = None
-    # Only the marks themselves are visited, found in one pass: a Python step per
-    # character, or even per paragraph, would make this the slowest pass of the extractor.
-    marks = [m.start() for m in _ANY_MARK.finditer(text)]
+    # Only the marks themselves are visited, found once: a Python step per character, or
+    # even per paragraph, would make this the slowest pass of the extractor.
+    marks = positions_of(text, MARKS)
     for number, para in enumerate(paragraphs):
         follower = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
         next_opens = follower is not None and _family(text[follower.start]) == "single"
@@ -191,6 +209,87 @@ def _flush_unclosed(current: _Open, spans: list[MarkedSpan], text: str = "", end
         spans.append(span)
 
 
+# --- patterns --------------------------------------------------------------------------
+
+def guarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead for the characters any of its matches can begin with.
+
+    ``re`` tries a pattern at every position of the text, and a pattern that begins with
+    ``\\b`` and a list of words tries every word at every word start. One character
+    class, checked first, rejects most positions in a single step, which halves the time
+    of the date and fact patterns. The class is read from the pattern itself, so the
+    matches cannot change; a pattern whose first characters cannot be read that simply is
+    returned as it is.
+    """
+    first = _first_chars(pattern.pattern, pattern.flags)
+    if first is None:
+        return pattern
+    try:
+        return re.compile(f"(?=[{first}])(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. a global flag such as (?i), which must open the pattern
+        return pattern
+
+
+def _first_chars(source: str, flags: int) -> str | None:
+    """A character-class body that holds every character a match of ``source`` can begin
+    with (under ``flags``, so IGNORECASE applies to it alike), or None if unsure."""
+    try:
+        from re import _constants as op, _parser
+        items = list(_parser.parse(source, flags))
+    except (ImportError, AttributeError, re.error):
+        return None
+    pieces: set[str] = set()
+    if not _collect_first(items, pieces, op):
+        return None  # the pattern can match the empty string: any position may start a match
+    return "".join(sorted(pieces))
+
+
+def _collect_first(items: list, pieces: set[str], op) -> bool | None:
+    """Add to ``pieces`` the characters the sequence ``items`` (a parsed pattern) can begin
+    with. True if it always consumes a character, False if it can match empty, None if
+    it holds something this does not read (then the caller gives up)."""
+    categories = {op.CATEGORY_DIGIT: r"\d", op.CATEGORY_WORD: r"\w", op.CATEGORY_SPACE: r"\s"}
+    for kind, value in items:
+        if kind in (op.AT, op.ASSERT, op.ASSERT_NOT):
+            continue  # zero width: the next item decides
+        if kind is op.LITERAL:
+            pieces.add(re.escape(chr(value)))
+            return True
+        if kind is op.IN:
+            for member, arg in value:
+                if member is op.LITERAL:
+                    pieces.add(re.escape(chr(arg)))
+                elif member is op.RANGE:
+                    pieces.add(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
+                elif member is op.CATEGORY and arg in categories:
+                    pieces.add(categories[arg])
+                else:
+                    return None  # a negated class or a category not mapped above
+            return True
+        if kind is op.BRANCH:
+            results = [_collect_first(list(branch), pieces, op) for branch in value[1]]
+            if None in results:
+                return None
+            if all(results):
+                return True
+            continue  # a branch can be empty: what follows may start the match
+        if kind is op.SUBPATTERN:
+            if value[1] or value[2]:
+                return None  # flags changed inside the group
+            result = _collect_first(list(value[3]), pieces, op)
+        elif kind in (op.MAX_REPEAT, op.MIN_REPEAT):
+            result = _collect_first(list(value[2]), pieces, op)
+            if result and value[0] == 0:
+                result = False  # optional
+        else:
+            return None
+        if result is None:
+            return None
+        if result:
+            return True
+    return False
+
+
 # --- sentences -------------------------------------------------------------------------
 
 _ABBREVIATIONS = {
@@ -203,33 +302,69 @@ _LAST_WORD = re.compile(r"(\w+)$")  # searched in the few characters before a fu
 _CLOSERS = ")]" + MARKS  # what may follow a sentence's last full stop and still belong to it
 
 
-def sentence_spans(text: str, start: int, end: int,
-                   quotes: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def stop_runs(text: str) -> list[tuple[int, int]]:
+    """The spans of every run of sentence-ending punctuation (``.!?…``) in ``text``, as
+    ``_END.finditer`` finds them, for ``sentence_spans``: an article is read for them once,
+    not once per paragraph.
+
+    The characters are found by ``positions_of`` and joined where they touch.
+    """
+    runs: list[tuple[int, int]] = []
+    for at in positions_of(text, ".!?…"):
+        if runs and runs[-1][1] == at:
+            runs[-1] = (runs[-1][0], at + 1)
+        else:
+            runs.append((at, at + 1))
+    return runs
+
+
+def _runs_within(runs: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The runs (sorted, disjoint) that overlap ``[start, end)``, cut to it: exactly the runs
+    a search of that stretch alone would find."""
+    first = bisect.bisect_left(runs, start, key=_RUN_START)
+    if first and runs[first - 1][1] > start:
+        first -= 1
+    found = list(runs[first:bisect.bisect_left(runs, end, lo=first, key=_RUN_START)])
+    if found:
+        found[0] = (max(found[0][0], start), found[0][1])
+        found[-1] = (found[-1][0], min(found[-1][1], end))
+    return found
+
+
+_RUN_START = operator.itemgetter(0)
+
+
+def sentence_spans(text: str, start: int, end: int, quotes: Sequence[tuple[int, int]] = (),
+                   stops: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into sentences, never inside a quotation.
 
     ``quotes`` are the ``outer`` spans of quotations. A full stop inside a quotation ends
     the sentence only when the closing mark is followed by a capital, so ``"…ends." he
     said`` stays one sentence. Articles often drop the space after a full stop
     (``Moscow.Putin``); a lowercase letter, full stop, capital is taken as a boundary.
+    ``stops``, when given, are ``stop_runs(text)``.
     """
+    if stops is None:
+        runs = [match.span() for match in _END.finditer(text, start, end)]
+    else:
+        runs = _runs_within(stops, start, end)
     bounds: list[int] = []
     opens = {q[0] for q in quotes}
+    count = len(quotes)
     qi = 0
-    for match in _END.finditer(text, start, end):
-        pos = match.end()
-        while qi < len(quotes) and quotes[qi][1] <= match.start():
+    for stop, pos in runs:
+        while qi < count and quotes[qi][1] <= stop:
             qi += 1
-        inside = qi < len(quotes) and quotes[qi][0] < match.start() < quotes[qi][1]
-        if inside:
+        if qi < count and quotes[qi][0] < stop < quotes[qi][1]:  # inside a quotation
             if pos != quotes[qi][1] - 1:
                 continue
             pos = quotes[qi][1]  # a quotation ending its own sentence: "... forward."
-        elif match.group() == ".":
-            word = _LAST_WORD.search(text, max(start, match.start() - 12), match.start())
+        elif pos == stop + 1 and text[stop] == ".":
+            word = _LAST_WORD.search(text, max(start, stop - 12), stop)
             if word and (word.group(1).casefold() in _ABBREVIATIONS
                          or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue  # Dr. Smith, U.S. officials, Dec. 15
-        while pos < end and pos not in opens and text[pos] in _CLOSERS and _roles(text, pos)[1]:
+        while pos < end and text[pos] in _CLOSERS and pos not in opens and _roles(text, pos)[1]:
             pos += 1
         nxt = pos
         while nxt < end and text[nxt].isspace():
@@ -237,32 +372,31 @@ def sentence_spans(text: str, start: int, end: int,
         if nxt >= end:
             break
         follower = text[nxt]
-        if nxt == pos and not (follower.isupper() and match.start() > 0 and text[match.start() - 1].islower()
+        if nxt == pos and not (follower.isupper() and stop > 0 and text[stop - 1].islower()
                                or follower in MARKS):
             continue  # 3.5, U.S.-led, e.g.
         if follower.isupper() or follower.isdigit() or follower in MARKS or follower == "(":
             bounds.append(pos)
-    spans = []
-    left = start
-    for b in bounds:
-        if b > left:
-            spans.append((left, b))
-        left = b
-    if left < end:
-        spans.append((left, end))
+    bounds.append(end)
     trimmed = []
-    for s, e in spans:
-        # str.strip removes exactly what str.isspace calls white space, in C.
-        piece = text[s:e]
-        body = piece.lstrip()
-        if body:
-            trimmed.append((s + len(piece) - len(body), e - len(body) + len(body.rstrip())))
+    left = start
+    for right in bounds:
+        if right > left:
+            # str.strip removes exactly what str.isspace calls white space, in C.
+            piece = text[left:right]
+            body = piece.lstrip()
+            if body:
+                trimmed.append((left + len(piece) - len(body), right - len(body) + len(body.rstrip())))
+        left = right
     return trimmed
 
 
 # --- tokens ----------------------------------------------------------------------------
 
-TOKEN = re.compile(r"(?:[A-Z]\.){2,}|\w+(?:[’'\-.]\w+)*(?:[’']s?(?!\w))?|[^\w\s]")
+# The first branch reads a plain word (no apostrophe, hyphen or full stop after it: then
+# the initials and joined-word branches could only match the same word) without entering
+# their repeats, which re sets up at every word; it changes no token.
+TOKEN = re.compile(r"\w++(?![’'\-.])|(?:[A-Z]\.){2,}|\w+(?:[’'\-.]\w+)*(?:[’']s?(?!\w))?|[^\w\s]")
 
 
 class Token(NamedTuple):
@@ -275,10 +409,13 @@ class Token(NamedTuple):
     text: str
     start: int
     end: int
+    lower: str  # the text case-folded, once: the cue and name look-ups ask for it again and again
 
-    @property
-    def lower(self) -> str:
-        return self.text.casefold()
+    @classmethod
+    def at(cls, text: str, start: int, end: int) -> Token:
+        """The token ``text`` found at ``[start, end)``."""
+        # tuple.__new__ skips the named tuple's Python-level __new__: a third faster.
+        return tuple.__new__(cls, (text, start, end, text.casefold()))
 
     @property
     def is_word(self) -> bool:
@@ -289,13 +426,25 @@ class Token(NamedTuple):
         return self.text[0].isupper()
 
 
+# Every character that is not white space starts or continues a token (a word character
+# starts a word, anything else is a token alone), so only white space lies between
+# tokens: a token with the white space before it, read by findall, gives every offset.
+_SPACED_TOKEN = re.compile(r"(\s*)(" + TOKEN.pattern + ")")
+_new_tuple = tuple.__new__
+_make_token = functools.partial(_new_tuple, Token)
+
+
 def tokens(text: str, start: int, end: int) -> list[Token]:
     """Word and punctuation tokens of ``text[start:end]``; ``U.S.`` and ``Kerry's`` are one token each."""
-    # tuple.__new__ skips the named tuple's Python-level __new__: a third faster here.
-    return [_new_tuple(Token, (m.group(), m.start(), m.end())) for m in TOKEN.finditer(text, start, end)]
-
-
-_new_tuple = tuple.__new__
+    pairs = _SPACED_TOKEN.findall(text, start, end)
+    if not pairs:
+        return []
+    # The offsets are running sums of the lengths of the gaps and tokens, and the tokens
+    # are built by tuple.__new__ (skipping the named tuple's Python-level __new__): all in
+    # C, which is a good deal faster than reading three attributes of a match per token.
+    bounds = list(itertools.accumulate(map(len, itertools.chain.from_iterable(pairs)), initial=start))
+    texts = [token for _, token in pairs]
+    return list(map(_make_token, zip(texts, bounds[1::2], bounds[2::2], map(str.casefold, texts))))
 
 
 def alternation(words: Iterable[str], tails: dict[str, str] | None = None) -> str:

@@ -71,6 +71,10 @@ def fold_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     ``[a, b)`` maps back to ``text[offsets[a]:offsets[b - 1] + 1]``.
     """
     translated = fold_chars(text)
+    if translated.isprintable() and "  " not in translated and translated[:1] != " " and translated[-1:] != " ":
+        # The common paragraph: its only white space is single plain spaces inside it, so
+        # folding changes no length and every character stays where it was.
+        return translated, (*range(len(text)), len(text))
     out: list[str] = []
     offsets: list[int] = []
     in_space = False

@@ -15,7 +15,7 @@ from briefing.errors import BriefingError, Collector
 from briefing.extraction import Names, harvest
 from briefing.profiles import read_profile
 from briefing.sources import Source, parse_article
-from briefing.text import find_verbatim, fold
+from briefing.text import find_verbatim, fold, fold_chars, fold_with_offsets
 from briefing.yamlfile import Reader, load_yaml
 
 WORDS = ["Kerry", "Lavrov", "said", "told", "he", "she", "added", "the", "ministry", "on", "Tuesday", "March 22",
@@ -70,6 +70,31 @@ def test_matcher_only_reports_true_matches(needle: str, haystack: str) -> None:
         assert fold(haystack[span[0]:span[1]]) == fold(needle)
     elif fold(needle):
         assert fold(needle) not in fold(haystack)
+
+
+def _folded_char_by_char(text: str) -> tuple[str, list[int]]:
+    """The definition of folding with offsets: white space runs become one space, ends trimmed."""
+    out, offsets = [], []
+    for index, char in enumerate(fold_chars(text)):
+        if char.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                offsets.append(index)
+            continue
+        out.append(char)
+        offsets.append(index)
+    if out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets + [len(text)]
+
+
+@FUZZ
+@given(article_text | st.text(max_size=80))
+def test_folding_with_offsets_keeps_to_its_definition(text: str) -> None:
+    folded, offsets = fold_with_offsets(text)
+    assert (folded, list(offsets)) == _folded_char_by_char(text)
+    assert folded == fold(text)
 
 
 YAML_PIECES = ["title: ", "as_of: ", "2016-03-24", "quotes:", "\n", "  - ", "id: ", "x", "speaker: ", "[", "]", "{", "}",

@@ -100,13 +100,12 @@ def refused_url_error() -> type[Exception]:
 def restricted_fetcher(allowed: tuple[Path, ...]):
     """A URL fetcher that serves ``file:`` URLs under ``allowed`` folders and ``data:`` URLs only.
 
-    Anything else stops the rendering: a template or profile that points outside the
-    project is an error, not a silently missing image.
+    Anything else stops the rendering with :func:`refused_url_error`: a template or profile
+    that points outside the project is an error, not a silently missing image.
     """
     from weasyprint.urls import URLFetcher
 
     roots = tuple(folder.resolve() for folder in allowed)
-    RefusedURL = refused_url_error()
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -117,9 +116,9 @@ def restricted_fetcher(allowed: tuple[Path, ...]):
                 path = Path(unquote(parsed.path)).resolve()
                 if any(path == root or root in path.parents for root in roots):
                     return super().fetch(url, headers)
-            raise RefusedURL(f"the PDF may only use files inside the project; refused {url!r}")
+            raise refused_url_error()(f"the PDF may only use files inside the project; refused {url!r}")
 
-    return ProjectFetcher(allowed_protocols=("file", "data"), fail_on_errors=True), RefusedURL
+    return ProjectFetcher(allowed_protocols=("file", "data"), fail_on_errors=True)
 
 
 def split_stylesheet(html: str) -> tuple[str, str]:
@@ -150,7 +149,7 @@ def _parsed_stylesheet(css: str, base_url: str, allowed: tuple[Path, ...]):
         # Font configurations clean up their temporary folder when collected, which fails
         # once the interpreter is tearing down modules; let them go while it still works.
         atexit.register(_parsed_stylesheet.cache_clear)
-    fetcher, _ = restricted_fetcher(allowed)
+    fetcher = restricted_fetcher(allowed)
     fonts, counters = FontConfiguration(), CounterStyle()
     sheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher, font_config=fonts,
                            counter_style=counters)
@@ -165,14 +164,14 @@ def render_document(html: str, base: Path, allowed: tuple[Path, ...]):
     """
     import weasyprint
 
-    fetcher, refused = restricted_fetcher(allowed)
+    fetcher = restricted_fetcher(allowed)
     base_url = base.as_uri() + "/"
     body, css = split_stylesheet(html)
     try:
         sheet, fonts, counters = _parsed_stylesheet(css, base_url, allowed)
         return weasyprint.HTML(string=body, base_url=base_url, url_fetcher=fetcher).render(
             stylesheets=[sheet], font_config=fonts, counter_style=counters)
-    except refused as exc:
+    except refused_url_error() as exc:
         raise RenderError(str(exc)) from None
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RenderError(f"PDF rendering could not read a resource: {exc} ({exc.__cause__})") from None

@@ -7,12 +7,9 @@ leaves the previous output as it was.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +21,7 @@ from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, RenderError, UsageError
+from .memory import cycle_collection_paused
 from .profiles import Profile, load_profiles
 from .rendering import BriefView, FontFace, brief_view, font_faces, make_environment
 from .site import site_pages
@@ -167,29 +165,6 @@ def input_paths(config: Config) -> list[Path]:
             *package_inputs()]
 
 
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the build creates its long-lived objects.
-
-    Loading 5,000 articles and rendering a thousand pages creates millions of objects that
-    live to the end of the build; the collector would scan them again and again (a third of
-    the time of gathering a large desk) and find next to nothing, since they are freed by
-    reference counting. The PDF stage is left out: its worker processes run with the default.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Freezing and unfreezing moves every tracked object to the oldest generation without
-        # examining it; otherwise the next young collection would walk all of them at once.
-        # They are still collected as usual later (``serve`` builds again and again in one process).
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
-
-
 def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
           out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS,
           workers: int | None = None, force: bool = False, progress: Progress | None = None) -> BuildResult:
@@ -213,6 +188,8 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
                            tuple(PdfReport(path, int(meta.get("pages", 0)), tuple(meta.get("omitted", ())))
                                  for path, meta in sorted(previous.meta.items()) if path.endswith(".pdf")),
                            rebuilt=(), reused=tuple(sorted(previous.outputs)))
+    # Paused while gathering and rendering the site, not around the PDF stage: its worker
+    # processes run with the default.
     with cycle_collection_paused():
         project = gather(config)
         ids = select(project, wanted)

@@ -8,7 +8,6 @@ for a profile. It never writes a curated file.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -25,6 +24,7 @@ from .buildcache import JsonStore
 from .config import Config
 from .errors import Collector, UsageError
 from .extraction import Names, harvest
+from .memory import cycle_collection_paused
 from .profiles import Profile, load_profiles
 from .sources import MAX_ARTICLE_BYTES, Paragraph, Source, display_path, load_sources, parse_article
 from .text import fold
@@ -382,26 +382,6 @@ def run_key(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt
 YOUNG_COLLECTION_EVERY = 256
 
 
-@contextlib.contextmanager
-def _young_collections_only():
-    """Pause Python's automatic cycle collection; the harvest loop collects the young
-    generations itself every ``YOUNG_COLLECTION_EVERY`` articles.
-
-    A harvest keeps every record of every article until it writes them out, and the
-    automatic collector, triggered by the many small objects extraction makes, walked
-    that growing heap again and again: about a seventh of a 2,000-article run. Extraction
-    makes almost no reference cycles, but reading saved web pages may, so the young generations
-    are still collected now and then, which keeps that garbage bounded.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _harvest(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt: str,
              store_path: Path | None) -> HarvestResult:
     collector = Collector()
@@ -423,7 +403,9 @@ def _harvest(config: Config, paths: tuple[Path, ...], profile_id: str | None, fm
     articles: list[ArticleText] = []
     extracted = []
     hits = 0
-    with _young_collections_only():
+    # Extraction makes almost no cycles, but reading saved web pages may: the young
+    # generations are collected every YOUNG_COLLECTION_EVERY articles to keep that bounded.
+    with cycle_collection_paused():
         try:
             for number, path in enumerate(files, 1):
                 article, problem = read_article(path, known)

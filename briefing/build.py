@@ -31,6 +31,7 @@ from .yamlfile import DocumentCache, suggest
 if TYPE_CHECKING:
     from .binding import Binding
     from .pdf import PdfOutcome
+    from .products import BookLengths
     from .progress import Progress
 
 OUTPUT_MARKER = ".make-brief-output"

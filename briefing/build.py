@@ -181,6 +181,7 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     started = time.perf_counter()
     target = (out or config.out).resolve()
     guard_output_folder(target, config)
+    recover_output_folder(target)
     cache_dir = config.project / ".cache"
     fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products))
     previous = None if force else BuildState.load(cache_dir, target)
@@ -411,6 +412,25 @@ def guard_output_folder(target: Path, config: Config) -> None:
                          f"(no {OUTPUT_MARKER} file); choose another --out or empty it")
 
 
+def recover_output_folder(target: Path) -> None:
+    """Undo what an interrupted build left beside ``target``: put back an output it had moved
+    aside, and remove the folders it was writing or retiring.
+
+    Every build starts with this, one that finds nothing to do included, so nothing a killed
+    build left behind outlives the next run.
+    """
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    retired_before = sorted(parent.glob(f".{target.name}.old-*"))
+    if not target.exists() and retired_before:
+        # A build was stopped between its two renames: put the previous output back first.
+        retired_before[-1].rename(target)
+    for stale in parent.glob(f".{target.name}.*-*"):
+        if stale.is_dir() and (stale / OUTPUT_MARKER).exists() or stale.name.startswith(f".{target.name}.tmp-"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] | frozenset[str] = frozenset()) -> None:
     """Write ``files`` into a fresh folder beside ``target`` and swap it in whole.
 
@@ -420,13 +440,6 @@ def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] 
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
-    retired_before = sorted(parent.glob(f".{target.name}.old-*"))
-    if not target.exists() and retired_before:
-        # A build was stopped between its two renames: put the previous output back first.
-        retired_before[-1].rename(target)
-    for stale in parent.glob(f".{target.name}.*-*"):
-        if stale.is_dir() and (stale / OUTPUT_MARKER).exists() or stale.name.startswith(f".{target.name}.tmp-"):
-            shutil.rmtree(stale, ignore_errors=True)
     staging = parent / f".{target.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:

@@ -231,6 +231,20 @@ def test_a_killed_build_leaves_the_previous_output_byte_for_byte(built_project: 
     assert [p.name for p in built_project.iterdir() if p.name.startswith(".out.")] == []
 
 
+def test_a_build_with_nothing_to_do_still_clears_what_an_interrupted_one_left(built_project: Path) -> None:
+    out = built_project / "out"
+    rebuild(built_project)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    half_written = built_project / ".out.tmp-99999"
+    (half_written / "briefs").mkdir(parents=True)
+    (half_written / "briefs" / "sanctions.html").write_text("<p>half", encoding="utf-8")
+    out.rename(built_project / ".out.old-99999")  # stopped between its two renames
+    result = rebuild(built_project)
+    assert result.rebuilt == ()  # nothing needed rendering once the output was put back
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in built_project.iterdir() if p.name.startswith(".out.")] == []
+
+
 def test_output_keys_do_not_depend_on_the_process(built_project: Path) -> None:
     """Keys must not follow Python's per-process string hashing (set order), or every build in a
     new process would render everything again."""

@@ -11,21 +11,23 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .actors import Registry, load_actors
-from .buildcache import (BuildState, JsonStore, PartCache, RenderMemo, digest, input_fingerprint, key_of,
-                         package_inputs, up_to_date)
+from .buildcache import (BuildState, Fingerprints, JsonStore, PartCache, RenderMemo, digest, input_fingerprint,
+                         key_of, package_inputs, up_to_date)
 from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, RenderError, UsageError
 from .memory import cycle_collection_paused
 from .profiles import Profile, load_profiles
-from .rendering import BriefView, FontFace, brief_view, font_faces, make_environment
+from .rendering import BriefView, FontFace, brief_view, font_faces, make_environment, packaged_templates
 from .site import site_pages
 from .sources import Source, display_path, load_sources
+from .workspace import Workspace
 from .yamlfile import DocumentCache, suggest
 
 if TYPE_CHECKING:
@@ -91,36 +93,56 @@ class BuildResult:
     reused: tuple[str, ...] = ()  # outputs taken unchanged from the previous build
 
 
-def gather(config: Config, cache: bool = True) -> Project:
+def gather(config: Config, cache: bool = True, workspace: Workspace | None = None) -> Project:
     """Load sources, actors and profiles and verify every citation; raise on any error.
 
     With ``cache``, the loaded YAML files are kept in ``.cache/documents.sqlite`` and what
     the extraction stage reads in each cited article in ``.cache/readings.sqlite``, each
-    reused while its file is unchanged (``check`` passes False: it writes nothing).
+    reused while its file is unchanged (``check`` passes False: it writes nothing). A
+    ``workspace`` kept from an earlier build hands back every stage whose inputs are unchanged.
     """
+    workspace = workspace or Workspace()
     collector = Collector()
-    unavailable: set[str] = set()
     documents = DocumentCache(config.project / ".cache" / "documents.sqlite" if cache else None)
     try:
-        sources = load_sources(config.seeds, config.project, collector, unavailable, documents)
-        registry = load_actors(config.actors, display_path(config.actors, config.project), collector)
+        def read_sources() -> tuple[dict[str, Source], frozenset[str]]:
+            unavailable: set[str] = set()
+            return load_sources(config.seeds, config.project, collector, unavailable, documents), frozenset(unavailable)
+
+        sources, unavailable = workspace.recall(
+            "sources", read_sources, collector=collector,
+            equal=(config.seeds, config.project, workspace.files.of_folder(config.seeds)))
+        actors_display = display_path(config.actors, config.project)
+        registry = workspace.recall(
+            "actors", lambda: load_actors(config.actors, actors_display, collector), collector=collector,
+            equal=(config.actors, actors_display, _digest_or_none(workspace, config.actors)))
         profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector,
-                                 frozenset(unavailable), documents)
+                                 unavailable, documents, workspace)
     finally:
         documents.close()
     collector.raise_if_errors()
     store = JsonStore(config.project / ".cache" / "readings.sqlite" if cache else None, "readings")
     readings = Readings(sources, registry, store)
     try:
-        briefs = {pid: verify_profile(profile, sources, collector, registry, readings)
+        briefs = {pid: workspace.recall("verified", partial(verify_profile, profile, sources, collector, registry,
+                                                            readings),
+                                        same=(profile, sources, registry), collector=collector)
                   for pid, profile in sorted(profiles.items())}
     finally:
         store.close()
         readings.store = None  # later readings (coverage) are computed afresh
     collector.raise_if_errors()
     for profile in profiles.values():
-        warn_if_stale(profile, sources, registry, collector)
+        workspace.recall("stale", partial(warn_if_stale, profile, sources, registry, collector),
+                         same=(profile, sources, registry), collector=collector)
     return Project(config, sources, registry, profiles, briefs, tuple(collector.warnings), readings)
+
+
+def _digest_or_none(workspace: Workspace, path: Path) -> bytes | None:
+    try:
+        return workspace.files.of(path)
+    except OSError:
+        return None  # the stage that reads it says why
 
 
 STALE_MIN_HITS = 2
@@ -168,13 +190,30 @@ def input_paths(config: Config) -> list[Path]:
 
 def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
           out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS,
-          workers: int | None = None, force: bool = False, progress: Progress | None = None) -> BuildResult:
+          workers: int | None = None, force: bool = False, progress: Progress | None = None,
+          workspace: Workspace | None = None) -> BuildResult:
     """Build the site and the PDF ``products`` for ``wanted`` profiles (all when empty) into ``out``.
 
     Only outputs whose inputs changed since the last build into the same folder are
     rendered; the rest are taken from that build (``force`` renders everything).
     ``workers`` is the number of processes that render PDFs (default: one per core).
+    A ``workspace`` kept from build to build (``serve`` keeps one) also spares reading,
+    verifying and preparing again what did not change.
     """
+    workspace = workspace or Workspace()
+    succeeded = False
+    try:
+        result = _build(workspace.canonical(config), wanted, html, pdf, out, products, workers, force, progress,
+                        workspace)
+        succeeded = True
+        return result
+    finally:
+        workspace.finish_build(succeeded)
+
+
+def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: Path | None,
+           products: tuple[str, ...], workers: int | None, force: bool, progress: Progress | None,
+           workspace: Workspace) -> BuildResult:
     unknown = sorted(set(products) - set(PDF_PRODUCTS))
     if unknown:
         raise UsageError(f"no PDF product {unknown[0]!r}; products: {', '.join(PDF_PRODUCTS)}")
@@ -183,7 +222,8 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     guard_output_folder(target, config)
     recover_output_folder(target)
     cache_dir = config.project / ".cache"
-    fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products))
+    fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products),
+                                    workspace.files.of)
     previous = None if force else BuildState.load(cache_dir, target)
     if previous is not None and up_to_date(previous, fingerprint, target):
         return BuildResult(target, tuple(sorted(previous.outputs)), (), time.perf_counter() - started,
@@ -193,23 +233,29 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     # Paused while gathering and rendering the site, not around the PDF stage: its worker
     # processes run with the default.
     with cycle_collection_paused():
-        project = gather(config)
+        project = gather(config, workspace=workspace)
         ids = select(project, wanted)
         store = JsonStore(cache_dir / "corroboration.sqlite", "corroboration")
         try:
-            views = [brief_view(project.briefs[i], project.sources, project.registry, store) for i in ids]
+            views = [workspace.recall("view", partial(brief_view, project.briefs[i], project.sources,
+                                                      project.registry, store),
+                                      same=(project.briefs[i], project.sources, project.registry)) for i in ids]
         finally:
             store.close()
-    env = make_environment([config.templates])
-    memo = RenderMemo(previous, target)
+    env = workspace.recall("environment", partial(make_environment, [config.templates]),
+                           equal=(config.templates, workspace.files.of_tree(config.templates),
+                                  workspace.files.of_tree(packaged_templates())))
+    memo = RenderMemo(previous, target, Fingerprints(workspace.fingerprints))
     # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.
-    outcomes, book = start_pdfs(views, config, env, products, workers, memo, progress) if pdf else ([], None)
+    outcomes, book = (start_pdfs(views, config, env, products, workers, memo, progress, workspace) if pdf
+                      else ([], None))
     files: dict[str, bytes] = {outcome.path: outcome.data for outcome in outcomes}
     try:
         if html:
             with cycle_collection_paused():
                 files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files),
-                                        book=book.outcome.path if book else None, memo=memo))
+                                        book=book.outcome.path if book else None, memo=memo,
+                                        workspace=workspace))
         if book:
             outcomes.append(book.result())
             files[outcomes[-1].path] = outcomes[-1].data
@@ -218,6 +264,7 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
             book.cancel()
         raise
     write_atomically(target, files, unchanged=memo.on_disk)
+    workspace.fingerprints = memo.fingerprints.settled()
     BuildState(fingerprint, {path: digest(data) for path, data in files.items()} | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
                memo.keys, memo.meta).save(cache_dir, target)
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started,
@@ -235,7 +282,8 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
 
 def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
                workers: int | None = None, memo: RenderMemo | None = None,
-               progress: Progress | None = None) -> tuple[list[PdfOutcome], PendingBook | None]:
+               progress: Progress | None = None,
+               workspace: Workspace | None = None) -> tuple[list[PdfOutcome], PendingBook | None]:
     """The PDF products of ``views``, rendered from the same contexts as the web pages, and the book being bound.
 
     Jobs are prepared here (templates are cheap); a job whose HTML, metadata and fonts are
@@ -247,7 +295,7 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     from .pdf import default_workers
 
     workers = workers or default_workers()
-    outcomes = render_pdf_jobs(pdf_jobs(views, config, env, products), workers, memo, progress)
+    outcomes = render_pdf_jobs(pdf_jobs(views, config, env, products, workspace), workers, memo, progress)
     by_path = {outcome.path: outcome for outcome in outcomes}
     # Full briefs are rendered for the book even when they are not wanted as files of their own.
     unwanted = set() if "brief" in products else {view.pdf for view in views}
@@ -374,19 +422,26 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
 
 
-def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS) -> list:
-    """The PDF jobs for ``views``: each full brief (the book is bound from them) and handout (every candidate)."""
+def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
+             workspace: Workspace | None = None) -> list:
+    """The PDF jobs for ``views``: each full brief (the book is bound from them) and handout (every candidate).
+
+    A ``workspace`` hands back the very job prepared for the same view in an earlier build.
+    """
     from .handout import handout_job
     from .products import brief_job
 
+    workspace = workspace or Workspace()
     faces = font_faces()
     allowed = readable_folders(config, faces)
     jobs = []
     for view in views:
         if "brief" in products or "book" in products:
-            jobs.append(brief_job(view, config, env, faces, allowed))
+            jobs.append(workspace.recall("brief job", partial(brief_job, view, config, env, faces, allowed),
+                                         same=(view, config, env), equal=(faces, allowed)))
         if "handout" in products:
-            jobs.append(handout_job(view, config, env, faces, allowed))
+            jobs.append(workspace.recall("handout job", partial(handout_job, view, config, env, faces, allowed),
+                                         same=(view, config, env), equal=(faces, allowed)))
     return jobs
 
 

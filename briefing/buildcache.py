@@ -31,18 +31,30 @@ def digest(data: bytes) -> str:
 
 
 def _files_under(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    """Every file under ``folder`` (bytecode caches aside), in a stable order: folder by folder, by name."""
+    found = []
+    for directory, folders, names in os.walk(folder):
+        folders[:] = sorted(name for name in folders if name != "__pycache__")
+        base = Path(directory)
+        found.extend(base / name for name in sorted(names) if os.path.isfile(os.path.join(directory, name)))
+    return found
 
 
-def input_fingerprint(paths: list[Path], options: dict[str, object]) -> str:
-    """One hash over the content of every input file and the build options."""
+def _file_digest(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def input_fingerprint(paths: list[Path], options: dict[str, object],
+                      file_digest: Callable[[Path], bytes] = _file_digest) -> str:
+    """One hash over the content of every input file and the build options.
+
+    ``file_digest`` is the SHA-256 digest of a file's bytes (a workspace's remembers them).
+    """
     hasher = hashlib.sha256(json.dumps({"version": __version__, "options": options}, sort_keys=True).encode())
     for path in paths:
         for file in ([path] if path.is_file() else _files_under(path)):
             hasher.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
-            hasher.update(hashlib.sha256(file.read_bytes()).digest())
+            hasher.update(file_digest(file))
     return hasher.hexdigest()
 
 
@@ -100,6 +112,8 @@ class BuildState:
 
 # Values whose repr says everything about them, and says it the same way in every process.
 _PLAIN = frozenset({str, int, float, bool, type(None), bytes})
+# A tuple longer than this is summarised once per object, like a dataclass.
+LONG_TUPLE = 16
 
 
 class Fingerprints:
@@ -109,16 +123,19 @@ class Fingerprints:
     it cites); hashing its repr once keeps the keys of thousands of pages cheap.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, earlier: object | None = None) -> None:
         self._by_id: dict[int, str] = {}
-        self._keep: list[object] = []  # holds the objects so their ids are not reused
+        self._keep: dict[int, object] = {}  # holds the objects so their ids are not reused
         self._field_names: dict[type, tuple[str, ...]] = {}
+        # An earlier build's summaries (kept by a workspace): an object that build summarised
+        # and this one reuses is not summarised again. Only what this build uses is carried on.
+        self._earlier = earlier if isinstance(earlier, Fingerprints) else None
 
     def of(self, value: object) -> str:
         kind = type(value)
         if kind in _PLAIN:  # most values are leaves: answer them first
             return repr(value)
-        if kind is tuple or kind is list:
+        if kind is list or (kind is tuple and len(value) <= LONG_TUPLE):  # type: ignore[arg-type]
             return "(" + ",".join([self.of(item) for item in value]) + ")"  # type: ignore[attr-defined]
         if kind is dict:
             return "{" + ",".join([f"{self.of(k)}:{self.of(v)}" for k, v in value.items()]) + "}"  # type: ignore
@@ -126,6 +143,16 @@ class Fingerprints:
             return "{" + ",".join(sorted(self.of(item) for item in value)) + "}"  # sets have no stable order
         known = self._by_id.get(id(value))
         if known is not None:
+            return known
+        if self._earlier is not None and self._earlier._keep.get(id(value)) is value:
+            known = self._by_id[id(value)] = self._earlier._by_id[id(value)]
+            self._keep[id(value)] = value
+            return known
+        if kind is tuple:  # a long one, shared by many pages (every page of a family, say): summarised once
+            known = digest(("(" + ",".join([self.of(item) for item in value]) + ")").encode(  # type: ignore
+                "utf-8", "surrogateescape"))
+            self._by_id[id(value)] = known
+            self._keep[id(value)] = value
             return known
         names = self._field_names.get(kind)
         if names is None:
@@ -137,8 +164,13 @@ class Fingerprints:
         fields = ",".join([f"{name}={self.of(getattr(value, name))}" for name in names])
         known = digest(f"{kind.__qualname__}({fields})".encode("utf-8", "surrogateescape"))
         self._by_id[id(value)] = known
-        self._keep.append(value)
+        self._keep[id(value)] = value
         return known
+
+    def settled(self) -> Fingerprints:
+        """These summaries without the earlier build's, to be the earlier ones of the next build."""
+        self._earlier = None
+        return self
 
     def _container(self, value: list | tuple | dict) -> str:
         """A subclass of list, tuple or dict (a named tuple, say), summarised like its base."""
@@ -156,7 +188,7 @@ class RenderMemo:
     what the next build compares against, and ``rebuilt``/``reused`` say what happened.
     """
 
-    def __init__(self, previous: BuildState | None, out: Path):
+    def __init__(self, previous: BuildState | None, out: Path, fingerprints: Fingerprints | None = None):
         self.previous = previous
         self.out = out
         self.keys: dict[str, str] = {}
@@ -164,7 +196,7 @@ class RenderMemo:
         self.rebuilt: list[str] = []
         self.reused: list[str] = []
         self.on_disk: set[str] = set()  # reused outputs whose file in ``out`` was read and checked
-        self.fingerprints = Fingerprints()
+        self.fingerprints = fingerprints or Fingerprints()
 
     def key(self, *parts: object) -> str:
         """The key of an output rendered from ``parts``."""

@@ -11,12 +11,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .actors import Registry
 from .errors import Collector
 from .sources import Source, display_path, inside
 from .text import MONTH_NAMES
 from .yamlfile import SLUG, DocumentCache, Reader, load_yaml, suggest
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 # ICD 203 expressions of likelihood, with the probability band each one stands for.
 LIKELIHOOD = {
@@ -221,8 +225,12 @@ def profile_paths(profiles_dir: Path) -> list[Path]:
 def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources: dict[str, Source],
                   default_marking: str, collector: Collector,
                   unavailable: frozenset[str] = frozenset(),
-                  documents: DocumentCache | None = None) -> dict[str, Profile]:
-    """Read and validate every profile in ``profiles_dir`` (unchanged files from ``documents``, if given)."""
+                  documents: DocumentCache | None = None, workspace: Workspace | None = None) -> dict[str, Profile]:
+    """Read and validate every profile in ``profiles_dir`` (unchanged files from ``documents``, if given).
+
+    A ``workspace`` hands back the very profile read from an unchanged file against the same
+    registry and sources.
+    """
     profiles: dict[str, Profile] = {}
     paths = profile_paths(profiles_dir)
     if not paths:
@@ -236,11 +244,23 @@ def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources
             collector.error(display, None, None,
                             f"file name {path.stem!r} is not a valid profile id (lowercase letters, digits, hyphens)")
             continue
-        document = load_yaml(path, display, collector, documents)
-        if document is None:
-            continue
-        profile = read_profile(path.stem, Reader(document, (), collector), registry, sources, default_marking,
-                               unavailable)
+
+        def read(path: Path = path, display: str = display) -> Profile | None:
+            document = load_yaml(path, display, collector, documents)
+            if document is None:
+                return None
+            return read_profile(path.stem, Reader(document, (), collector), registry, sources, default_marking,
+                                unavailable)
+
+        if workspace is None:
+            profile = read()
+        else:
+            try:
+                content = workspace.files.of(path)
+            except OSError:
+                content = None  # reading it reports why
+            profile = workspace.recall("profile", read, same=(registry, sources), collector=collector,
+                                       equal=(path, display, content, default_marking, unavailable))
         if profile is not None:
             profiles[profile.id] = profile
     return profiles

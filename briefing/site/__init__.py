@@ -17,6 +17,7 @@ from ..buildcache import JsonStore, RenderMemo
 from ..config import Config
 from ..rendering import BriefView, font_faces, handout_pdf, render
 from ..sources import Source
+from ..workspace import Workspace
 from .actor_pages import ActorLink, actor_views, write_actor_pages
 from .briefs import BriefCard, BriefLink
 from .feeds import write_feed, write_sitemap
@@ -36,7 +37,8 @@ def downloads(view: BriefView, pdfs: Mapping[str, bytes]) -> tuple[tuple[str, st
 
 def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Registry, config: Config,
                env: jinja2.Environment, pdfs: Mapping[str, bytes], *, book: str | None = None,
-               search: bool = True, memo: RenderMemo | None = None) -> dict[str, bytes]:
+               search: bool = True, memo: RenderMemo | None = None,
+               workspace: Workspace | None = None) -> dict[str, bytes]:
     """Render every file of the site; keys are paths relative to the site root.
 
     ``pdfs`` are the briefs' PDFs this build writes (path → bytes): pages link only to
@@ -46,7 +48,7 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     actors = actor_views(views, registry)
     actor_pages = {actor_id: view.page for actor_id, view in actors.items()}
     files = {view.id: downloads(view, pdfs) for view in views}
-    writer = PageWriter(env, config, memo, actor_pages=actor_pages, downloads=files)
+    writer = PageWriter(env, config, memo, workspace, actor_pages=actor_pages, downloads=files)
 
     links = [BriefLink.of(view) for view in views]
     writer.page("index.html", Page(HOME, config.site_title, config.description, section="briefs"),

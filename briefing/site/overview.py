@@ -7,6 +7,7 @@ issue share a template, and the filter is a row of ordinary links between them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from ..rendering import BriefView, EventView, stance_matrix
 from ..text import fold
@@ -50,7 +51,8 @@ def write_timeline_pages(writer: PageWriter, views: list[BriefView]) -> None:
     """The all-issues timeline and one filtered page per issue."""
     filters = ((None, "All issues", TIMELINE), *((v.id, v.title, timeline_page(v.id)) for v in views))
     for brief_id, label, path in filters:
-        entries = timeline_entries(views, brief_id)
+        chosen = views if brief_id is None else [view for view in views if view.id == brief_id]
+        entries = writer.workspace.recall("timeline", partial(timeline_entries, chosen), same=chosen)
         title = "Timeline" if brief_id is None else f"Timeline: {label}"
         description = (f"{len(entries)} dated events from the sources of "
                        + ("every brief, in date order." if brief_id is None else f"the brief {label}."))
@@ -73,14 +75,20 @@ class PartyRow:
     cells: tuple[PartyStance, ...]
 
 
-def write_stances_page(writer: PageWriter, views: list[BriefView]) -> None:
-    """Where the parties stand: one row per party, one column per issue."""
+def party_rows(views: list[BriefView]) -> tuple[PartyRow, ...]:
+    """The rows of the stance matrix of ``views``, one per party."""
     links = {view.id: BriefLink.of(view) for view in views}
-    rows = tuple(PartyRow(ActorLink(row.party.id, row.party.name, actor_page(row.party.id)),
+    return tuple(PartyRow(ActorLink(row.party.id, row.party.name, actor_page(row.party.id)),
                           tuple(PartyStance(links[cell.brief.id], cell.position.position if cell.position else None,
                                             len(cell.position.quotes) if cell.position else 0)
                                 for cell in row.cells))
                  for row in stance_matrix(views))
+
+
+def write_stances_page(writer: PageWriter, views: list[BriefView]) -> None:
+    """Where the parties stand: one row per party, one column per issue."""
+    links = {view.id: BriefLink.of(view) for view in views}
+    rows = writer.workspace.recall("stance rows", partial(party_rows, views), same=views)
     writer.page("stances.html", Page(STANCES, "Where the parties stand",
                                      f"The stated positions of {len(rows)} parties on {len(views)} issues.",
                                      section="stances"),

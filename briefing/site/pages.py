@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ..config import Config
 from ..buildcache import RenderMemo
 from ..rendering import relative, render, template_digest
+from ..workspace import Workspace
 
 CSS = "assets/site.css"
 SEARCH_JS = "assets/search.js"
@@ -75,10 +76,13 @@ class PageWriter:
     """Renders pages into a map of site path to bytes, giving each its links and metadata."""
 
     def __init__(self, env: jinja2.Environment, config: Config, memo: RenderMemo | None = None,
-                 **common: object) -> None:
+                 workspace: Workspace | None = None, **common: object) -> None:
         self.env = env
         self.config = config
         self.memo = memo
+        # Hands back page contexts built from the same objects in an earlier build, so that
+        # their summaries (the memo's keys) are not worked out again either.
+        self.workspace = workspace or Workspace()
         self.common = common
         self.files: dict[str, bytes] = {}
         self.pages: list[Page] = []

@@ -7,6 +7,7 @@ from in the whole article, and can follow every other brief that cites the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from ..rendering import BriefView, source_page
 from ..sources import Paragraph, Source
@@ -76,6 +77,12 @@ def cited_items(view: BriefView):
         yield event.note, event.passage, f"{view.page}#e-{number}"
 
 
+def marked_paragraphs(source: Source, marks: tuple[tuple[int, tuple[Span, ...]], ...]) -> tuple[SourceParagraph, ...]:
+    """Every paragraph of ``source``, split at the spans cited in it (``marks``: by paragraph number)."""
+    by_paragraph = dict(marks)
+    return tuple(SourceParagraph(p, highlight(p, list(by_paragraph.get(p.number, ())))) for p in source.paragraphs)
+
+
 def write_source_pages(writer: PageWriter, views: list[BriefView], sources: dict[str, Source]) -> list[str]:
     """One page per cited source; returns the source ids that have a page."""
     spans: dict[str, dict[int, list[Span]]] = {}
@@ -92,9 +99,9 @@ def write_source_pages(writer: PageWriter, views: list[BriefView], sources: dict
 
     for source_id in sorted(citing):
         source = sources[source_id]
-        by_paragraph = spans.get(source_id, {})
-        paragraphs = tuple(SourceParagraph(p, highlight(p, by_paragraph.get(p.number, [])))
-                           for p in source.paragraphs)
+        marks = tuple(sorted((number, tuple(marked)) for number, marked in spans.get(source_id, {}).items()))
+        paragraphs = writer.workspace.recall("source paragraphs", partial(marked_paragraphs, source, marks),
+                                             same=(source,), equal=marks)
         page = Page(source_page(source_id), source.title,
                     plain(f"{source.outlet}: {source.paragraphs[0].text if source.paragraphs else source.title}"),
                     search_type="Source article")

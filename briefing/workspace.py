@@ -1,0 +1,150 @@
+"""What a long-running process (``serve``) keeps from one build to the next, so an edit costs what it changes.
+
+A build is a chain of pure stages. :class:`Workspace` remembers each stage's result with
+what it was computed from, and hands the result back while those inputs are the same:
+a stage that reads files is keyed by the content digests of the files it reads, a stage of
+objects by the identity of the objects it is given (every domain object is frozen, and a
+stage whose inputs were reused returns the very same object, so identity carries down the
+chain). A reused result also replays the diagnostics its computation reported, so a build
+that reuses everything still says everything.
+
+``build`` makes a fresh workspace when it is given none, so one-off builds run the same
+code; only a workspace that outlives a build makes the next one cheaper. Whatever a build
+did not use is dropped when it ends, so a long session does not grow.
+
+This module imports nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from .errors import Collector
+
+T = TypeVar("T")
+
+# File systems stamp modification times from a coarse clock: a file changed twice within one
+# tick keeps its time (and maybe its size). A file stamped this recently before it was read
+# is read again next time rather than trusted by its stamp, as git does with its index.
+RACY_NANOSECONDS = 2_000_000_000
+
+
+class FileDigests:
+    """SHA-256 digests of files, read again only when a file's stat signature changes."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[tuple[int, ...], bytes]] = {}
+
+    def of(self, path: Path) -> bytes:
+        """The digest of ``path``'s bytes (raises OSError as reading it would)."""
+        stat = path.stat()
+        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        known = self._known.get(path)
+        if known is not None and known[0] == signature:
+            return known[1]
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > RACY_NANOSECONDS:
+            self._known[path] = (signature, digest)
+        else:
+            self._known.pop(path, None)
+        return digest
+
+    def of_folder(self, folder: Path) -> tuple[tuple[str, bytes], ...]:
+        """(name, digest) of every file directly in ``folder``, by name; empty when there is no folder."""
+        try:
+            names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+        except OSError:
+            return ()
+        return tuple((name, self._of_or_empty(folder / name)) for name in names)
+
+    def of_tree(self, folder: Path) -> tuple[tuple[str, bytes], ...]:
+        """(relative path, digest) of every file under ``folder`` (bytecode caches aside), folder by folder."""
+        found = []
+        for directory, folders, names in os.walk(folder):
+            folders[:] = sorted(name for name in folders if name != "__pycache__")
+            base = Path(directory)
+            for name in sorted(names):
+                path = base / name
+                if path.is_file():
+                    found.append((path.relative_to(folder).as_posix(), self._of_or_empty(path)))
+        return tuple(found)
+
+    def _of_or_empty(self, path: Path) -> bytes:
+        try:
+            return self.of(path)
+        except OSError:
+            return b""  # unreadable: the stage that reads it says why
+
+
+@dataclass(frozen=True)
+class _Result:
+    same: tuple[object, ...]  # held, so that no other object can take their ids while the result is kept
+    value: object
+    diagnostics: tuple[object, ...]
+
+
+class Workspace:
+    """Stage results and file digests kept across the builds of one process (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.files = FileDigests()
+        self._kept: dict[Hashable, _Result] = {}
+        self._used: dict[Hashable, _Result] = {}
+        self._latest: dict[type, object] = {}
+        # The last successful build's summaries of render contexts (a buildcache.Fingerprints),
+        # which the next build consults for the objects it reuses.
+        self.fingerprints: object | None = None
+        self.reused = 0  # results handed back by the current build, for tests and timing
+        self.computed = 0
+
+    def recall(self, stage: str, compute: Callable[[], T], *, same: Iterable[object] = (),
+               equal: Hashable = (), collector: Collector | None = None) -> T:
+        """``compute()``, or its result from an earlier build given the ``same`` objects and ``equal`` values.
+
+        ``compute`` must depend on nothing else. What it reports to ``collector`` is kept
+        with the result and reported again whenever the result is reused.
+        """
+        same = tuple(same)
+        key = (stage, tuple(map(id, same)), equal)
+        known = self._used.get(key) or self._kept.get(key)
+        if known is not None and all(a is b for a, b in zip(known.same, same)):
+            if collector is not None:
+                collector.diagnostics.extend(known.diagnostics)  # type: ignore[arg-type]
+            self._used[key] = known
+            self.reused += 1
+            return known.value  # type: ignore[return-value]
+        before = len(collector.diagnostics) if collector is not None else 0
+        value = compute()
+        reported = tuple(collector.diagnostics[before:]) if collector is not None else ()
+        self._used[key] = _Result(same, value, reported)
+        self.computed += 1
+        return value
+
+    def canonical(self, value: T) -> T:
+        """The object of ``value``'s type last given here if it equals ``value``, else ``value``.
+
+        A configuration read again from an unchanged file is a new object; this makes it the
+        same object, so the stages that take it are reused.
+        """
+        latest = self._latest.get(type(value))
+        if latest is not None and latest == value:
+            return latest  # type: ignore[return-value]
+        self._latest[type(value)] = value
+        return value
+
+    def finish_build(self, succeeded: bool) -> None:
+        """End a build: keep what it used (a failed build keeps what came before too)."""
+        if succeeded:
+            self._kept, self._used = self._used, {}
+        else:
+            self._kept.update(self._used)
+            self._used = {}
+        self.reused = self.computed = 0
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -32,7 +33,7 @@ from .yamlfile import DocumentCache, suggest
 
 if TYPE_CHECKING:
     from .binding import Binding
-    from .pdf import PdfOutcome
+    from .pdf import PdfOutcome, Rendering
     from .products import BookLengths
     from .progress import Progress
 
@@ -246,22 +247,24 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
                            equal=(config.templates, workspace.files.of_tree(config.templates),
                                   workspace.files.of_tree(packaged_templates())))
     memo = RenderMemo(previous, target, Fingerprints(workspace.fingerprints))
-    # PDFs first: the site links to (and indexes the text of) exactly the PDFs this build makes.
-    outcomes, book = (start_pdfs(views, config, env, products, workers, memo, progress, workspace) if pdf
-                      else ([], None))
-    files: dict[str, bytes] = {outcome.path: outcome.data for outcome in outcomes}
+    # PDFs first: they render in worker processes while the web pages are rendered here. The
+    # site links to exactly the PDFs this build makes, and indexes their text once they are done.
+    pdfs = start_pdfs(views, config, env, products, workers, memo, progress, workspace) if pdf else None
+    files: dict[str, bytes] = {}
     try:
         if html:
             with cycle_collection_paused():
-                files.update(site_pages(views, project.sources, project.registry, config, env, pdfs=dict(files),
-                                        book=book.outcome.path if book else None, memo=memo,
-                                        workspace=workspace))
+                files.update(site_pages(views, project.sources, project.registry, config, env,
+                                        pdfs=pdfs if pdfs else {}, book=pdfs.book_path if pdfs else None,
+                                        memo=memo, workspace=workspace))
+        outcomes, book = pdfs.finish() if pdfs else ([], None)
+        files.update((outcome.path, outcome.data) for outcome in outcomes)
         if book:
             outcomes.append(book.result())
             files[outcomes[-1].path] = outcomes[-1].data
     except BaseException:
-        if book:
-            book.cancel()
+        if pdfs:
+            pdfs.cancel()
         raise
     write_atomically(target, files, unchanged=memo.on_disk)
     workspace.fingerprints = memo.fingerprints.settled()
@@ -276,34 +279,81 @@ def render_pdfs(views: list[BriefView], config: Config, env, products: tuple[str
                 workers: int | None = None, memo: RenderMemo | None = None,
                 progress: Progress | None = None) -> list[PdfOutcome]:
     """The PDF products of ``views``, the briefing book last (see :func:`start_pdfs`)."""
-    outcomes, book = start_pdfs(views, config, env, products, workers, memo, progress)
+    outcomes, book = start_pdfs(views, config, env, products, workers, memo, progress).finish()
     return outcomes + ([book.result()] if book else [])
 
 
 def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
                workers: int | None = None, memo: RenderMemo | None = None,
-               progress: Progress | None = None,
-               workspace: Workspace | None = None) -> tuple[list[PdfOutcome], PendingBook | None]:
-    """The PDF products of ``views``, rendered from the same contexts as the web pages, and the book being bound.
+               progress: Progress | None = None, workspace: Workspace | None = None) -> PendingPdfs:
+    """The PDF products of ``views``, rendered from the same contexts as the web pages, as they start rendering.
 
     Jobs are prepared here (templates are cheap); a job whose HTML, metadata and fonts are
     unchanged since the last build is taken from it, the rest are rendered by the ``pdf``
     stage in a pool of ``workers`` processes (default: one per core); the bytes do not
     depend on the number of workers. The briefing book is bound from the full briefs once
-    they are rendered; a large one in a process of its own, while the caller goes on.
+    they are rendered (see :meth:`PendingPdfs.finish`).
     """
     from .pdf import default_workers
+    from .products import BOOK_PDF
 
     workers = workers or default_workers()
-    outcomes = render_pdf_jobs(pdf_jobs(views, config, env, products, workspace), workers, memo, progress)
-    by_path = {outcome.path: outcome for outcome in outcomes}
+    jobs = pdf_jobs(views, config, env, products, workspace)
     # Full briefs are rendered for the book even when they are not wanted as files of their own.
     unwanted = set() if "brief" in products else {view.pdf for view in views}
-    wanted = [outcome for outcome in outcomes if outcome.path not in unwanted]
-    book = None
-    if "book" in products and views:
-        book = bind_briefing_book(views, [by_path[view.pdf] for view in views], config, env, workers, memo)
-    return wanted, book
+    return PendingPdfs(views, config, env, workers, memo, jobs, start_pdf_jobs(jobs, workers, memo, progress),
+                       wanted=tuple(job.path for job in jobs if job.path not in unwanted),
+                       book_path=BOOK_PDF if "book" in products and views else None)
+
+
+class PendingPdfs(Mapping[str, bytes]):
+    """The PDFs of a build while they render: which they are at once, their bytes when they are done.
+
+    As a mapping from path to bytes it answers ``in`` and iteration straight away (the
+    pages that link to the PDFs need no more) and waits for the rendering on the first
+    look at any bytes (the search index reads their text).
+    """
+
+    def __init__(self, views: list[BriefView], config: Config, env, workers: int, memo: RenderMemo | None,
+                 jobs: list, rendering: PendingJobs, wanted: tuple[str, ...], book_path: str | None) -> None:
+        self._views, self._config, self._env, self._workers, self._memo = views, config, env, workers, memo
+        self._jobs = jobs
+        self._rendering = rendering
+        self.wanted = wanted
+        self.book_path = book_path
+        self._finished: tuple[list[PdfOutcome], PendingBook | None] | None = None
+
+    def finish(self) -> tuple[list[PdfOutcome], PendingBook | None]:
+        """The wanted PDFs, once rendered, and the briefing book being bound from them (large ones apart)."""
+        if self._finished is None:
+            outcomes = self._rendering.results()
+            by_path = {outcome.path: outcome for outcome in outcomes}
+            book = None
+            if self.book_path:
+                book = bind_briefing_book(self._views, [by_path[view.pdf] for view in self._views], self._config,
+                                          self._env, self._workers, self._memo)
+            self._finished = [by_path[path] for path in self.wanted], book
+        return self._finished
+
+    def cancel(self) -> None:
+        """Stop rendering and binding: the build failed elsewhere and will write nothing."""
+        self._rendering.cancel()
+        if self._finished is not None and self._finished[1] is not None:
+            self._finished[1].cancel()
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self.wanted:
+            raise KeyError(path)
+        return next(outcome.data for outcome in self.finish()[0] if outcome.path == path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.wanted
+
+    def __iter__(self):
+        return iter(self.wanted)
+
+    def __len__(self) -> int:
+        return len(self.wanted)
 
 
 @dataclass
@@ -346,7 +396,13 @@ def font_stamp(faces: tuple[FontFace, ...]) -> list[tuple[str, int]]:
 def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
                     progress: Progress | None = None) -> list[PdfOutcome]:
     """Every job's outcome, in job order: from the previous build when its inputs are unchanged, else rendered."""
-    from .pdf import PdfOutcome, render_jobs
+    return start_pdf_jobs(jobs, workers, memo, progress).results()
+
+
+def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
+                   progress: Progress | None = None) -> PendingJobs:
+    """:func:`render_pdf_jobs`, under way: the jobs to render have started when this returns."""
+    from .pdf import PdfOutcome, Rendering
 
     fonts = font_stamp(font_faces())
     outcomes: dict[str, PdfOutcome] = {}
@@ -360,12 +416,29 @@ def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
                                             job.candidates[0].html, 0, dict(meta.get("anchors", {})))
         else:
             pending.append(job)
-    for outcome in render_jobs(pending, workers, progress):
-        outcomes[outcome.path] = outcome
-        if memo:
-            memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted),
-                                         "anchors": outcome.anchors})
-    return [outcomes[job.path] for job in jobs]
+    return PendingJobs(jobs, outcomes, Rendering(pending, workers, progress), memo)
+
+
+@dataclass
+class PendingJobs:
+    """PDF jobs, the unchanged ones taken from the last build and the rest being rendered."""
+
+    jobs: list
+    outcomes: dict[str, PdfOutcome]
+    rendering: Rendering
+    memo: RenderMemo | None
+
+    def results(self) -> list[PdfOutcome]:
+        """Every job's outcome in job order, waiting for those being rendered."""
+        for outcome in self.rendering.results():
+            self.outcomes[outcome.path] = outcome
+            if self.memo:
+                self.memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted),
+                                                  "anchors": outcome.anchors})
+        return [self.outcomes[job.path] for job in self.jobs]
+
+    def cancel(self) -> None:
+        self.rendering.cancel()
 
 
 def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config: Config, env, workers: int,

@@ -156,6 +156,21 @@ def _parsed_stylesheet(css: str, base_url: str, allowed: tuple[Path, ...]):
     return sheet, fonts, counters
 
 
+def parse_stylesheets_before_forking(jobs: list[PdfJob]) -> None:
+    """Parse here, once, the stylesheet of every job's first candidate, for forked workers to inherit.
+
+    Each worker would otherwise parse the same few stylesheets itself, and again in every
+    recycled pool; a serve session's workers then start with nothing left to parse.
+    """
+    for job in jobs:
+        if job.candidates:
+            _, css = split_stylesheet(job.candidates[0].html)
+            try:
+                _parsed_stylesheet(css, job.base.as_uri() + "/", job.allowed)
+            except Exception:  # noqa: BLE001 (a bad stylesheet is reported by the job that renders it)
+                continue
+
+
 def render_document(html: str, base: Path, allowed: tuple[Path, ...]):
     """Lay out print HTML into pages (a WeasyPrint Document) through the restricted fetcher.
 
@@ -368,36 +383,69 @@ def render_jobs(jobs: list[PdfJob], workers: int, progress: Progress | None = No
     The heaviest jobs start first so that the pool finishes together. Output does not depend
     on ``workers``: each job is rendered whole by one process from its own inputs.
     """
-    if not jobs:
-        return []
-    if progress:
-        progress.start(len(jobs), "Rendering PDFs")
-    try:
-        if workers <= 1 or len(jobs) <= 1:
-            results = []
-            for job in jobs:
-                results.append(run_job(job))
-                if progress:
-                    progress.advance(job.path)
-            return results
-        import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
+    return Rendering(jobs, workers, progress).results()
 
-        order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        results_by_index: dict[int, PdfOutcome] = {}
+
+class Rendering:
+    """PDF jobs under way (see :func:`render_jobs`): the first pool starts at once, :meth:`results` collects.
+
+    Between the two the caller is free to work (the build renders the web pages). Workers
+    are forked here, in the calling thread, before the pool starts any thread of its own.
+    """
+
+    def __init__(self, jobs: list[PdfJob], workers: int, progress: Progress | None = None) -> None:
+        self._jobs = jobs
+        self._progress = progress
+        self._pooled = workers > 1 and len(jobs) > 1
+        self._order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
         # A fresh pool every few documents per worker: the workers are recycled, so WeasyPrint's
         # caches cannot grow without bound over a large desk.
-        batch = max(1, workers) * MAX_JOBS_PER_WORKER
-        for first in range(0, len(order), batch):
-            chunk = order[first:first + batch]
-            with ProcessPoolExecutor(max_workers=min(workers, len(chunk)), mp_context=context) as pool:
-                futures = {pool.submit(run_job, jobs[i]): i for i in chunk}
-                for future in as_completed(futures):
-                    results_by_index[futures[future]] = future.result()
-                    if progress:
-                        progress.advance(jobs[futures[future]].path)
-        return [results_by_index[i] for i in range(len(jobs))]
-    finally:
-        if progress:
-            progress.finish()
+        self._batch = max(1, workers) * MAX_JOBS_PER_WORKER
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict = {}
+        if progress and jobs:
+            progress.start(len(jobs), "Rendering PDFs")
+        if self._pooled:
+            import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
+
+            parse_stylesheets_before_forking(jobs)
+            self._start(0)
+
+    def _start(self, first: int) -> None:
+        chunk = self._order[first:first + self._batch]
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self._pool = ProcessPoolExecutor(max_workers=min(self._workers, len(chunk)), mp_context=context)
+        self._futures = {self._pool.submit(run_job, self._jobs[i]): i for i in chunk}
+
+    def results(self) -> list[PdfOutcome]:
+        """Every job's outcome in job order, once all are rendered; a failed job raises its RenderError."""
+        try:
+            if not self._pooled:
+                outcomes = []
+                for job in self._jobs:
+                    outcomes.append(run_job(job))
+                    if self._progress:
+                        self._progress.advance(job.path)
+                return outcomes
+            by_index: dict[int, PdfOutcome] = {}
+            for first in range(0, len(self._order), self._batch):
+                if first:
+                    self._start(first)
+                for future in as_completed(self._futures):
+                    by_index[self._futures[future]] = future.result()
+                    if self._progress:
+                        self._progress.advance(self._jobs[self._futures[future]].path)
+                self.cancel()
+            return [by_index[i] for i in range(len(self._jobs))]
+        finally:
+            self.cancel()
+            if self._progress and self._jobs:
+                self._progress.finish()
+
+    def cancel(self) -> None:
+        """Drop what is not rendered yet (the build failed elsewhere) and end the pool; idempotent."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -25,6 +25,7 @@ import watchfiles
 from .build import build
 from .config import Config
 from .errors import BriefingError
+from .workspace import Workspace
 
 RELOAD_SCRIPT = "/__make-brief/reload.js"
 VERSION = "/__make-brief/version"
@@ -114,11 +115,13 @@ def serve(load: Callable[[], Config], *, host: str = "127.0.0.1", port: int = 80
     """Build, then serve and rebuild until ``stop`` is set (or the process is interrupted)."""
     config = load()
     preview = Preview((out or config.out).resolve())
+    # Kept for the whole session: a rebuild reads, verifies and renders only what changed.
+    workspace = Workspace()
 
     def rebuild() -> None:
         started = time.perf_counter()
         try:
-            result = build(load(), html=html, pdf=pdf, out=preview.out)
+            result = build(load(), html=html, pdf=pdf, out=preview.out, workspace=workspace)
         except BriefingError as exc:
             for line in exc.lines():
                 report(line)

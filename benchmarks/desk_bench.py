@@ -4,6 +4,8 @@ Prints, in one run, on this machine's cores:
 - the full build (HTML and every PDF) and its peak memory (largest single process);
 - a no-op rebuild in a fresh process;
 - rebuilds after editing one profile, one cited article, and the shared brief template;
+- successive one-profile edits under ``serve``, each timed from the edit to the rebuilt site
+  being served (the build number the preview polls changes once ``out/`` is swapped);
 - harvest throughput over the desk's articles, cold (no cache);
 - MkDocs building 200 comparable Markdown pages, against make-brief's HTML-only build;
 - WeasyPrint alone rendering the same print HTML one file after another in one process,
@@ -94,6 +96,70 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
     return time.perf_counter() - started, len(documents)
 
 
+class ServeSession:
+    """``make-brief serve`` on the desk, as a user runs it while editing."""
+
+    def __init__(self, make_brief: str, project: Path, extra: tuple[str, ...] = ()) -> None:
+        import re
+        import threading
+
+        self.process = subprocess.Popen([make_brief, "serve", "--port", "0", *extra], cwd=project,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            for line in self.process.stderr:
+                self.lines.append(line.rstrip())
+                if line.startswith("watching "):
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(600) or self.process.poll() is not None:
+            sys.exit("serve did not start:\n" + "\n".join(self.lines[-20:]))
+        address = next(m.group(1) for line in self.lines if (m := re.search(r"at (http://[^ ]+/)", line)))
+        self.version_url = address + "__make-brief/version"
+        time.sleep(1.0)  # let the watcher settle before the first edit
+
+    def version(self) -> str:
+        import urllib.request
+
+        with urllib.request.urlopen(self.version_url, timeout=5) as response:
+            return response.read().decode()
+
+    def time_edit(self, edit) -> tuple[float, str]:
+        """Seconds from an edit to the rebuilt site being served, and what serve said of the rebuild."""
+        before, seen = self.version(), len(self.lines)
+        started = time.perf_counter()
+        edit()
+        while self.version() == before:
+            if time.perf_counter() - started > 300 or self.process.poll() is not None:
+                sys.exit("serve did not rebuild:\n" + "\n".join(self.lines[-20:]))
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        said = next((line for line in self.lines[seen:] if line.startswith(("built", "build failed"))), "")
+        return elapsed, said
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def serve_edits(make_brief: str, project: Path, profile: Path, rounds: int = 5) -> list[tuple[float, str]]:
+    """Times, under ``serve``, of ``rounds`` successive edits of one profile's summary."""
+    session = ServeSession(make_brief, project)
+    try:
+        timings = []
+        for number in range(rounds):
+            timings.append(session.time_edit(
+                lambda number=number: append_line(profile, "summary: \"", f"summary: \"Served edit {number}. ")))
+            time.sleep(0.5)
+        return timings
+    finally:
+        session.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=200)
@@ -130,6 +196,8 @@ def main() -> None:
         append_line(template / "brief.html", "{% endblock %}", "<!-- edited -->{% endblock %}")
         shared_template, out_template = run([make_brief, "build", "--quiet"], project)
 
+        served = serve_edits(make_brief, project, sorted((project / "profiles").glob("*.yaml"))[len(briefs) // 3])
+
         started = time.perf_counter()
         run([make_brief, "harvest", "--no-cache", "--format", "jsonl", "--out", str(folder / "harvest.jsonl")],
             project)
@@ -147,6 +215,12 @@ def main() -> None:
         print(f"no-op rebuild (fresh process):     {noop:8.2f} s")
         print(f"after editing one profile:         {one_profile:8.2f} s   {out_profile.strip()}")
         print(f"  the same, HTML only (as serve):  {one_profile_html:8.2f} s   {out_profile_html.strip()}")
+        served_seconds = sorted(seconds for seconds, _ in served)
+        print(f"one-profile edit under serve, edit to rebuilt out/ served ({len(served)} edits): "
+              f"median {served_seconds[len(served) // 2]:.2f} s, best {served_seconds[0]:.2f} s, "
+              f"worst {served_seconds[-1]:.2f} s")
+        for seconds, said in served:
+            print(f"    {seconds:5.2f} s   serve: {said}")
         print(f"after editing one cited article:   {one_article:8.2f} s   {out_article.strip()}")
         print(f"after editing a shared template:   {shared_template:8.2f} s   {out_template.strip()}")
         print(f"harvest, cold, one core:           {harvest_seconds:8.1f} s   {megabytes / harvest_seconds:.2f} MB/s "

@@ -303,7 +303,7 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     unwanted = set() if "brief" in products else {view.pdf for view in views}
     return PendingPdfs(views, config, env, workers, memo, jobs, start_pdf_jobs(jobs, workers, memo, progress),
                        wanted=tuple(job.path for job in jobs if job.path not in unwanted),
-                       book_path=BOOK_PDF if "book" in products and views else None)
+                       book_path=BOOK_PDF if "book" in products and views else None, workspace=workspace)
 
 
 class PendingPdfs(Mapping[str, bytes]):
@@ -315,13 +315,16 @@ class PendingPdfs(Mapping[str, bytes]):
     """
 
     def __init__(self, views: list[BriefView], config: Config, env, workers: int, memo: RenderMemo | None,
-                 jobs: list, rendering: PendingJobs, wanted: tuple[str, ...], book_path: str | None) -> None:
+                 jobs: list, rendering: PendingJobs, wanted: tuple[str, ...], book_path: str | None,
+                 workspace: Workspace | None = None) -> None:
         self._views, self._config, self._env, self._workers, self._memo = views, config, env, workers, memo
+        self._workspace = workspace
         self._jobs = jobs
         self._rendering = rendering
         self.wanted = wanted
         self.book_path = book_path
         self._finished: tuple[list[PdfOutcome], PendingBook | None] | None = None
+        self._by_path: dict[str, bytes] | None = None
 
     def finish(self) -> tuple[list[PdfOutcome], PendingBook | None]:
         """The wanted PDFs, once rendered, and the briefing book being bound from them (large ones apart)."""
@@ -331,7 +334,7 @@ class PendingPdfs(Mapping[str, bytes]):
             book = None
             if self.book_path:
                 book = bind_briefing_book(self._views, [by_path[view.pdf] for view in self._views], self._config,
-                                          self._env, self._workers, self._memo)
+                                          self._env, self._workers, self._memo, self._workspace)
             self._finished = [by_path[path] for path in self.wanted], book
         return self._finished
 
@@ -344,7 +347,9 @@ class PendingPdfs(Mapping[str, bytes]):
     def __getitem__(self, path: str) -> bytes:
         if path not in self.wanted:
             raise KeyError(path)
-        return next(outcome.data for outcome in self.finish()[0] if outcome.path == path)
+        if self._by_path is None:
+            self._by_path = {outcome.path: outcome.data for outcome in self.finish()[0]}
+        return self._by_path[path]
 
     def __contains__(self, path: object) -> bool:
         return path in self.wanted
@@ -442,45 +447,53 @@ class PendingJobs:
 
 
 def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config: Config, env, workers: int,
-                       memo: RenderMemo | None) -> PendingBook:
+                       memo: RenderMemo | None, workspace: Workspace | None = None) -> PendingBook:
     """The briefing book: its own pages rendered with the pages where each brief falls, then bound.
 
     The book's own parts (the opening, runs of the matrix) are numbered from guessed
     lengths (the previous build's); when a part comes out longer or shorter, the parts
     are numbered again and those whose pages change are rendered again. Each part, and the
     folio, is kept in the project's cache under the key of its HTML, so an edit renders
-    only the parts it changes.
+    only the parts it changes. A ``workspace`` hands back the parts' jobs and lengths
+    worked out for the same briefs in an earlier build.
     """
     from .binding import Binding, PrintedLayout, printed_layout
     from .pdf import PdfOutcome, render_jobs
     from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
 
+    workspace = workspace or Workspace()
     faces = font_faces()
     allowed = readable_folders(config, faces)
-    fonts = font_stamp(faces)
+    fonts = tuple(font_stamp(faces))
     # What the book needs of each brief was noted when it was rendered (an older build's may lack it).
     layouts = [PrintedLayout(brief.pages, brief.anchors) if brief.anchors else printed_layout(brief.data)
                for brief in briefs]
     cache = PartCache(config.project / ".cache" / "book-parts")
     previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
-    runs = len(matrix_runs(matrix_tables(views)))
+    runs = workspace.recall("matrix runs", lambda: len(matrix_runs(matrix_tables(views))), same=views)
+    placed = tuple((layout.pages, tuple(sorted(layout.anchors.items()))) for layout in layouts)
     guessed = list(previous.get("lengths", ()))
     lengths = (BookLengths(guessed[0], tuple(guessed[1:])) if len(guessed) == runs + 1
                else first_guess(len(views), runs))
     for _ in range(4):
-        parts = book_part_jobs(views, layouts, lengths, config, env, faces, allowed)
-        folio = folio_job(lengths.front + sum(layout.pages for layout in layouts), config, env, faces, allowed)
+        parts = workspace.recall("book parts", partial(book_part_jobs, views, layouts, lengths, config, env, faces,
+                                                       allowed),
+                                 same=(*views, config, env), equal=(placed, lengths, faces, allowed))
+        total = lengths.front + sum(layout.pages for layout in layouts)
+        folio = workspace.recall("folio", partial(folio_job, total, config, env, faces, allowed),
+                                 same=(config, env), equal=(total, faces, allowed))
         key = memo.key("book", parts, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
         data = memo.recall(BOOK_PDF, key, needs_meta=True) if memo else None
         if data is not None:
             return PendingBook(PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (),
                                           parts[0].candidates[0].html, 0))
-        keys = [key_of(job, fonts) for job in (*parts, folio)]
+        keys = [workspace.recall("part key", partial(key_of, job, list(fonts)), same=(job,), equal=fonts)
+                for job in (*parts, folio)]
         rendered = {k: cache.get(k) for k in keys}
         missing = [(k, job) for job, k in zip((*parts, folio), keys) if rendered[k] is None]
         for (k, _), outcome in zip(missing, render_jobs([job for _, job in missing], workers)):
             rendered[k] = cache.put(k, outcome.data)
-        counts = [printed_layout(rendered[k]).pages for k in keys[:-1]]
+        counts = [workspace.recall("part pages", partial(_page_count, rendered[k]), equal=k) for k in keys[:-1]]
         actual = BookLengths(counts[0], tuple(counts[1:]))
         if actual == lengths:
             break
@@ -493,6 +506,12 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     if memo:
         memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})
     return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
+
+
+def _page_count(data: bytes) -> int:
+    from .binding import printed_layout
+
+    return printed_layout(data).pages
 
 
 def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
@@ -518,10 +537,10 @@ def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, .
     return jobs
 
 
-def link_if_same_size(existing: Path, new: Path, size: int) -> bool:
+def link_if_same_size(existing: str | Path, new: str | Path, size: int) -> bool:
     """Hard-link ``existing`` as ``new`` if it is still ``size`` bytes long; False when it cannot be."""
     try:
-        if existing.stat().st_size != size:
+        if os.stat(existing).st_size != size:
             return False
         os.link(existing, new)
         return True
@@ -572,11 +591,18 @@ def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] 
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
+        # Plain strings rather than Paths: a large site is thousands of files, most of them links.
+        made, into, previous = {""}, str(staging), str(target)
         for relative_path, content in sorted(files.items()):
-            path = staging / relative_path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if relative_path not in unchanged or not link_if_same_size(target / relative_path, path, len(content)):
-                path.write_bytes(content)
+            folder = os.path.dirname(relative_path)
+            if folder not in made:
+                os.makedirs(os.path.join(into, folder), exist_ok=True)
+                made.add(folder)
+            path = os.path.join(into, relative_path)
+            if relative_path not in unchanged or not link_if_same_size(os.path.join(previous, relative_path), path,
+                                                                        len(content)):
+                with open(path, "wb") as file:
+                    file.write(content)
         (staging / OUTPUT_MARKER).write_bytes(_MARKER_TEXT)
         retired = parent / f".{target.name}.old-{os.getpid()}"
         if target.exists():

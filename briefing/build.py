@@ -202,6 +202,7 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
     verifying and preparing again what did not change.
     """
     workspace = workspace or Workspace()
+    workspace.begin_build()
     succeeded = False
     try:
         result = _build(workspace.canonical(config), wanted, html, pdf, out, products, workers, force, progress,
@@ -329,13 +330,18 @@ class PendingPdfs(Mapping[str, bytes]):
     def finish(self) -> tuple[list[PdfOutcome], PendingBook | None]:
         """The wanted PDFs, once rendered, and the briefing book being bound from them (large ones apart)."""
         if self._finished is None:
-            outcomes = self._rendering.results()
-            by_path = {outcome.path: outcome for outcome in outcomes}
             book = None
             if self.book_path:
-                book = bind_briefing_book(self._views, [by_path[view.pdf] for view in self._views], self._config,
-                                          self._env, self._workers, self._memo, self._workspace)
-            self._finished = [by_path[path] for path in self.wanted], book
+                # The book needs the full briefs alone: it starts binding while the handouts finish.
+                briefs = self._rendering.results([view.pdf for view in self._views])
+                book = bind_briefing_book(self._views, briefs, self._config, self._env, self._workers, self._memo,
+                                          self._workspace)
+            try:
+                self._finished = self._rendering.results(list(self.wanted)), book
+            except BaseException:
+                if book:
+                    book.cancel()
+                raise
         return self._finished
 
     def cancel(self) -> None:
@@ -421,7 +427,7 @@ def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
                                             job.candidates[0].html, 0, dict(meta.get("anchors", {})))
         else:
             pending.append(job)
-    return PendingJobs(jobs, outcomes, Rendering(pending, workers, progress), memo)
+    return PendingJobs(jobs, outcomes, pending, Rendering(pending, workers, progress), memo)
 
 
 @dataclass
@@ -430,17 +436,22 @@ class PendingJobs:
 
     jobs: list
     outcomes: dict[str, PdfOutcome]
+    rendering_jobs: list  # the jobs ``rendering`` renders, in its order
     rendering: Rendering
     memo: RenderMemo | None
 
-    def results(self) -> list[PdfOutcome]:
-        """Every job's outcome in job order, waiting for those being rendered."""
-        for outcome in self.rendering.results():
-            self.outcomes[outcome.path] = outcome
-            if self.memo:
-                self.memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted),
-                                                  "anchors": outcome.anchors})
-        return [self.outcomes[job.path] for job in self.jobs]
+    def results(self, paths: list[str] | None = None) -> list[PdfOutcome]:
+        """The outcomes of the jobs for ``paths`` (default: every job, in job order), waiting for those being rendered."""
+        wanted = [job.path for job in self.jobs] if paths is None else paths
+        missing = [path for path in wanted if path not in self.outcomes]
+        if missing:
+            index = {job.path: number for number, job in enumerate(self.rendering_jobs)}
+            for outcome in self.rendering.outcomes([index[path] for path in missing]):
+                self.outcomes[outcome.path] = outcome
+                if self.memo:
+                    self.memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted),
+                                                      "anchors": outcome.anchors})
+        return [self.outcomes[path] for path in wanted]
 
     def cancel(self) -> None:
         self.rendering.cancel()

@@ -17,7 +17,7 @@ import functools
 import io
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -387,7 +387,7 @@ def render_jobs(jobs: list[PdfJob], workers: int, progress: Progress | None = No
 
 
 class Rendering:
-    """PDF jobs under way (see :func:`render_jobs`): the first pool starts at once, :meth:`results` collects.
+    """PDF jobs under way (see :func:`render_jobs`): the first pool starts at once, results are collected later.
 
     Between the two the caller is free to work (the build renders the web pages). Workers
     are forked here, in the calling thread, before the pool starts any thread of its own.
@@ -402,47 +402,69 @@ class Rendering:
         # caches cannot grow without bound over a large desk.
         self._batch = max(1, workers) * MAX_JOBS_PER_WORKER
         self._workers = workers
+        self._started = 0  # how many jobs, in ``_order``, have been handed out
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict = {}
+        self._done: dict[int, PdfOutcome] = {}
         if progress and jobs:
             progress.start(len(jobs), "Rendering PDFs")
         if self._pooled:
             import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
 
             parse_stylesheets_before_forking(jobs)
-            self._start(0)
+            self._start_batch()
 
-    def _start(self, first: int) -> None:
-        chunk = self._order[first:first + self._batch]
+    def _start_batch(self) -> None:
+        chunk = self._order[self._started:self._started + self._batch]
+        self._started += len(chunk)
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._pool = ProcessPoolExecutor(max_workers=min(self._workers, len(chunk)), mp_context=context)
         self._futures = {self._pool.submit(run_job, self._jobs[i]): i for i in chunk}
 
+    def _record(self, index: int, outcome: PdfOutcome) -> None:
+        self._done[index] = outcome
+        if self._progress:
+            self._progress.advance(self._jobs[index].path)
+        if len(self._done) == len(self._jobs):
+            self.cancel()
+            if self._progress:
+                self._progress.finish()
+
+    def _advance(self) -> None:
+        """Collect at least one more outcome (rendering the next job here when there is no pool)."""
+        if not self._pooled:
+            index = self._order[self._started]
+            self._started += 1
+            self._record(index, run_job(self._jobs[index]))
+            return
+        if not self._futures:
+            self.cancel()
+            self._start_batch()
+        finished, _ = wait(self._futures, return_when=FIRST_COMPLETED)
+        for future in finished:
+            index = self._futures.pop(future)
+            self._record(index, future.result())
+
+    def outcomes(self, indices: list[int]) -> list[PdfOutcome]:
+        """The outcomes of the jobs at ``indices`` (into the job list), as soon as those are rendered.
+
+        Jobs are rendered heaviest first, so asking for the heavy ones first costs no waiting
+        beyond theirs. A failed job raises its RenderError.
+        """
+        try:
+            while not all(index in self._done for index in indices):
+                self._advance()
+        except BaseException:
+            self.cancel()
+            if self._progress:
+                self._progress.finish()
+            raise
+        return [self._done[index] for index in indices]
+
     def results(self) -> list[PdfOutcome]:
         """Every job's outcome in job order, once all are rendered; a failed job raises its RenderError."""
-        try:
-            if not self._pooled:
-                outcomes = []
-                for job in self._jobs:
-                    outcomes.append(run_job(job))
-                    if self._progress:
-                        self._progress.advance(job.path)
-                return outcomes
-            by_index: dict[int, PdfOutcome] = {}
-            for first in range(0, len(self._order), self._batch):
-                if first:
-                    self._start(first)
-                for future in as_completed(self._futures):
-                    by_index[self._futures[future]] = future.result()
-                    if self._progress:
-                        self._progress.advance(self._jobs[self._futures[future]].path)
-                self.cancel()
-            return [by_index[i] for i in range(len(self._jobs))]
-        finally:
-            self.cancel()
-            if self._progress and self._jobs:
-                self._progress.finish()
+        return self.outcomes(list(range(len(self._jobs))))
 
     def cancel(self) -> None:
         """Drop what is not rendered yet (the build failed elsewhere) and end the pool; idempotent."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +102,9 @@ class Workspace:
         # The last successful build's summaries of render contexts (a buildcache.Fingerprints),
         # which the next build consults for the objects it reuses.
         self.fingerprints: object | None = None
-        self.reused = 0  # results handed back by the current build, for tests and timing
-        self.computed = 0
+        # What the current (or last) build reused and computed, stage by stage.
+        self.reused: Counter[str] = Counter()
+        self.computed: Counter[str] = Counter()
 
     def recall(self, stage: str, compute: Callable[[], T], *, same: Iterable[object] = (),
                equal: Hashable = (), collector: Collector | None = None) -> T:
@@ -118,13 +120,13 @@ class Workspace:
             if collector is not None:
                 collector.diagnostics.extend(known.diagnostics)  # type: ignore[arg-type]
             self._used[key] = known
-            self.reused += 1
+            self.reused[stage] += 1
             return known.value  # type: ignore[return-value]
         before = len(collector.diagnostics) if collector is not None else 0
         value = compute()
         reported = tuple(collector.diagnostics[before:]) if collector is not None else ()
         self._used[key] = _Result(same, value, reported)
-        self.computed += 1
+        self.computed[stage] += 1
         return value
 
     def canonical(self, value: T) -> T:
@@ -139,6 +141,11 @@ class Workspace:
         self._latest[type(value)] = value
         return value
 
+    def begin_build(self) -> None:
+        """Start counting what a build reuses and computes."""
+        self.reused.clear()
+        self.computed.clear()
+
     def finish_build(self, succeeded: bool) -> None:
         """End a build: keep what it used (a failed build keeps what came before too)."""
         if succeeded:
@@ -146,5 +153,4 @@ class Workspace:
         else:
             self._kept.update(self._used)
             self._used = {}
-        self.reused = self.computed = 0
 

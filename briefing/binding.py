@@ -3,12 +3,15 @@
 The book is its own pages (cover and contents, then the cross-issue matrix, rendered as a
 few separate parts) followed by every full brief exactly as it was printed on its own.
 Laying the briefs out a second time would double the cost of a build and hold every
-brief's layout in memory at once; binding copies their pages instead and merges what makes the result one accessible document: the tag
-structure (each brief becomes a ``Part`` of the book's ``Document``), the named
-destinations that internal links use, and the bookmarks (each brief's own tree, under its
-title). Each page but the cover also gets the book's own page number at its foot, the
-folio, so that the page numbers in the contents can be found on paper; the brief's own
-"Page X of Y" footer stays as it was.
+brief's layout in memory at once; binding copies their pages instead and merges what makes
+the result one accessible document: the tag structure (each brief becomes a ``Part`` of the
+book's ``Document``), the named destinations that internal links use, and the bookmarks
+(each brief's own tree, under its title). Each page but the cover also gets the book's own
+page number at its foot, the folio, so that the page numbers in the contents can be found
+on paper; the brief's own "Page X of Y" footer stays as it was.
+
+A :class:`BookBinder` keeps a bound book in memory and, given the parts of a later build,
+rebinds only the parts whose bytes changed, to the very bytes a fresh bind would give.
 
 pikepdf (qpdf) does the copying; it is imported here alone, and only when a book is bound.
 """
@@ -16,8 +19,7 @@ pikepdf (qpdf) does the copying; it is imported here alone, and only when a book
 from __future__ import annotations
 
 import io
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FOLIO_CONTENT = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q 1 0 0 1 %s 0 cm /%s Do Q EMC\n"
 
@@ -127,64 +129,388 @@ def bind_book(parts: list[bytes], folio: bytes) -> bytes:
     of a later part replaces an earlier one of the same name: the contents and the matrix
     link to stand-ins for anchors that the parts bound in after them really hold.
     """
-    import pikepdf
+    with BookBinder() as binder:
+        binder.update(parts, folio)
+        return binder.finish()
 
-    book = pikepdf.open(io.BytesIO(parts[0]))
-    stamps = pikepdf.open(io.BytesIO(folio))
-    try:
-        document = _document_element(book)
-        parent_tree = _number_tree(book.Root.StructTreeRoot.ParentTree)
-        next_key = max(parent_tree, default=-1) + 1
-        destinations = dict(_named_destinations(book))
-        outline = [_outline_entries(book, book)]
-        for data in parts[1:]:
-            # One part open at a time: each open PDF costs some 1.5 MB, a large desk's book
-            # has hundreds of parts, and what is copied no longer needs its source.
-            with pikepdf.open(io.BytesIO(data)) as source:
-                first_page = len(book.pages)
-                with warnings.catch_warnings():
-                    # pikepdf warns that named destinations are not carried over: they are, below.
-                    warnings.simplefilter("ignore", getattr(pikepdf.exceptions, "PageCopyWarning", UserWarning))
-                    book.pages.extend(source.pages)
-                next_key = _adopt_structure(book, source, document, parent_tree, first_page, next_key)
-                for name, destination in _named_destinations(source):
-                    destinations[name] = _adopt(book, destination)
-                outline.append(_outline_entries(source, book, first_page))
-                _take_stream_data(book, source)
-        book.Root.StructTreeRoot.ParentTree = pikepdf.Dictionary(
-            Nums=pikepdf.Array([item for key in sorted(parent_tree) for item in (key, parent_tree[key])]))
-        book.Root.StructTreeRoot.ParentTreeNextKey = next_key
+
+# A book is bound afresh when more than this share of its parts changed: rebinding a part costs
+# more than binding it fresh does, and a fresh book leaves nothing behind in memory.
+REBIND_AT_MOST = 1 / 4
+
+# Rebinding leaves what it replaced in memory as unreachable placeholders (qpdf cannot delete an
+# object), and every save leaves one more per object stream; once the book's object numbers
+# have grown to this multiple of a fresh bind's, the next update binds afresh to give it back.
+WORN_OUT = 2
+
+
+@dataclass
+class _BoundPart:
+    """One part as bound into the book, with what :meth:`BookBinder.finish` needs to put the book together.
+
+    Everything here refers to the book's own objects; the keys are the part's own (from 0),
+    which ``finish`` shifts past the keys of the parts before it.
+    """
+
+    digest: bytes
+    block: range  # the object numbers kept for its objects (see BookBinder)
+    occupied: list[int]  # the numbers its objects hold, so that a rebind can empty them
+    pages: list
+    unstamped: list[tuple[object, object]]  # each page's /Contents and /Resources before a folio was drawn
+    elements: list  # its top structure elements, hung under the book's Document
+    tree: list[tuple[int, object]]  # its parent-tree entries: (its own key, value)
+    keys: int  # the parent-tree keys it takes: its largest key + 1
+    keyed: list[tuple[object, str, int]]  # (page or annotation, /StructParents or /StructParent, its own key)
+    destinations: list[tuple[str, object]]
+    bookmarks: list  # its top outline items
+    offset: int | None = None  # the key offset its pages and annotations carry now
+    stamped: list[tuple[int, int] | None] = field(default_factory=list)  # per page: (book page, folio serial)
+
+
+@dataclass
+class _Folio:
+    digest: bytes
+    pdf: object
+    serial: int  # tells the folio a page was stamped from apart from a later one
+
+
+class BookBinder:
+    """A briefing book held in memory, so that a new rendering of a few parts is bound in by itself.
+
+    :meth:`update` takes the parts and folio of a build. It binds the book afresh the first
+    time and whenever the opening, the number of parts or more than a quarter of them
+    changed (or a part outgrew the room kept for it, or the book has worn out, see
+    ``WORN_OUT``); otherwise it replaces only the parts whose bytes changed (their pages,
+    structure and bookmarks; their old objects are emptied). :meth:`finish` then puts together
+    everything that spans the book (parent tree and structure keys, named destinations,
+    outline, folio page numbers) from what each part brought, and writes the book.
+
+    The bytes are those of a fresh bind of the same parts and folio, whatever updates came
+    before. qpdf numbers the objects it writes afresh, in the order it reaches them from the
+    trailer, except inside an object stream: there it numbers the members in the order of
+    their numbers in memory. So a part rebound later must keep its place in memory among the
+    other objects: each part's objects get a block of object numbers, with room to grow, in
+    part order; a fresh bind copies each part into its block, a rebind copies the part to the
+    top and swaps its non-stream objects (streams never go into object streams) down into the
+    block, in the order they were copied. Everything ``finish`` makes is a stream or direct.
+    """
+
+    def __init__(self) -> None:
+        self._book = None
+        self._parts: list[_BoundPart] = []
+        self._folio: _Folio | None = None
+        self._folios_taken = 0
+        self._fresh_top = 0
+
+    def __enter__(self) -> BookBinder:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the book and folio (the next :meth:`update` binds afresh)."""
+        if self._folio is not None:
+            self._folio.pdf.close()
+        if self._book is not None:
+            self._book.close()
+        self._book, self._parts, self._folio = None, [], None
+
+    def update(self, parts: list[bytes], folio: bytes) -> list[int]:
+        """Bind ``parts`` (see :func:`bind_book`), rebinding only those that changed; returns the indices bound anew."""
+        import hashlib
+
+        digests = [hashlib.sha256(data).digest() for data in parts]
+        changed = [index for index, digest in enumerate(digests)
+                   if index >= len(self._parts) or self._parts[index].digest != digest]
+        try:
+            if (self._book is None or len(parts) != len(self._parts) or 0 in changed
+                    or len(changed) > REBIND_AT_MOST * len(parts) or _mark(self._book) > WORN_OUT * self._fresh_top
+                    or not all(self._rebind(index, parts[index], digests[index]) for index in changed)):
+                self._bind_afresh(parts, digests)
+                changed = list(range(len(parts)))
+            self._take_folio(folio)
+        except BaseException:
+            self.close()  # half an update is no book to build on: the next one binds afresh
+            raise
+        return changed
+
+    def finish(self) -> bytes:
+        """The book's bytes: what spans the book derived from its parts as they are now, then written."""
+        import pikepdf
+
+        book, folio = self._book, self._folio
+        total = sum(len(part.pages) for part in self._parts)
+        if len(folio.pdf.pages) < total:
+            raise ValueError(f"the folio has {len(folio.pdf.pages)} pages; the book needs {total}")
+        numbers: list = []
+        elements: list = []
+        named: dict[str, object] = {}
+        bookmarks: list = []
+        offset = 0
+        page_number = 0
+        for part in self._parts:
+            if part.offset != offset:
+                for holder, key, own in part.keyed:
+                    holder[key] = own + offset
+                part.offset = offset
+            numbers.extend(item for key, value in part.tree for item in (key + offset, value))
+            offset += part.keys
+            elements.extend(part.elements)
+            named.update(part.destinations)
+            bookmarks.extend(part.bookmarks)
+            for index, page in enumerate(part.pages):
+                if page_number and part.stamped[index] != (page_number, folio.serial):
+                    self._stamp(page, *part.unstamped[index], page_number)
+                    part.stamped[index] = (page_number, folio.serial)
+                page_number += 1
+        structure = book.Root.StructTreeRoot
+        structure.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
+        structure.ParentTreeNextKey = offset
+        self._document.K = pikepdf.Array(elements)
+        if "/Names" not in book.Root:
+            book.Root.Names = pikepdf.Dictionary()
         book.Root.Names.Dests = pikepdf.Dictionary(
-            Names=pikepdf.Array([item for name in sorted(destinations) for item in (name, destinations[name])]))
-        _write_outline(book, [entry for entries in outline for entry in entries])
-        _stamp_folios(book, stamps)
+            Names=pikepdf.Array([item for name in sorted(named) for item in (name, named[name])]))
+        _link_outline(self._outline, bookmarks)
         output = io.BytesIO()
         # Streams are copied as they are (no decoding and recompressing): binding stays cheap
         # and the bytes depend only on the inputs.
         book.save(output, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
                   recompress_flate=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return output.getvalue()
-    finally:
-        stamps.close()
-        book.close()
+
+    def _bind_afresh(self, parts: list[bytes], digests: list[bytes]) -> None:
+        import pikepdf
+
+        self.close()
+        book = self._book = pikepdf.open(io.BytesIO(parts[0]))
+        self._document = _document_element(book)
+        if "/Outlines" not in book.Root:
+            book.Root.Outlines = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+        self._outline = book.Root.Outlines
+        # Every folio is drawn inside q ... Q; one stream opens them all.
+        self._save_state = book.make_stream(b"q\n")
+        kids = self._document.K
+        entries = _number_tree(book.Root.StructTreeRoot.ParentTree)
+        pages = [page.obj for page in book.pages]
+        self._parts = [_BoundPart(
+            digests[0], range(0), [], pages, [(page.get("/Contents"), page.get("/Resources")) for page in pages],
+            list(kids) if isinstance(kids, pikepdf.Array) else [kids], sorted(entries.items()),
+            max(entries, default=-1) + 1, [], _named_destinations(book), _outline_items(self._outline),
+            offset=0, stamped=[None] * len(pages))]
+        for data, digest in zip(parts[1:], digests[1:]):
+            # One part open at a time: each open PDF costs some 1.5 MB, a large desk's book
+            # has hundreds of parts, and what is copied no longer needs its source.
+            with pikepdf.open(io.BytesIO(data)) as source:
+                carrier, copied, keys, names = _copy_part(book, source)
+            # Room for a rendering of the part a quarter larger, held by placeholders: qpdf writes
+            # a book whose object numbers leave gaps a quarter slower.
+            block = range(copied.start, copied.start + len(copied) + len(copied) // 4 + 64)
+            while _mark(book) < block.stop - 1:
+                pass
+            part = self._bound_part(digest, block, list(copied), carrier, keys, names)
+            for page in part.pages:
+                book.pages.append(pikepdf.Page(page))
+            self._parts.append(part)
+        self._fresh_top = _mark(book)
+
+    def _rebind(self, index: int, data: bytes, digest: bytes) -> bool:
+        """Replace part ``index`` by ``data`` in its block; False when its objects do not fit there."""
+        import pikepdf
+
+        book = self._book
+        old = self._parts[index]
+        with pikepdf.open(io.BytesIO(data)) as source:
+            carrier, copied, keys, names = _copy_part(book, source)
+        objects = [book.get_object((number, 0)) for number in copied]
+        movable = [obj for obj in objects if not isinstance(obj, pikepdf.Stream)]
+        if len(movable) > len(old.block):
+            return False
+        first_page = sum(len(part.pages) for part in self._parts[:index])
+        del book.pages[first_page:first_page + len(old.pages)]
+        for number in old.occupied:
+            book._replace_object((number, 0), pikepdf.Dictionary())  # the old part's data is freed
+        # Swapping moves an object's value to another number; references follow the number,
+        # so every reference to a moved object is then pointed at its new number.
+        moved = {}
+        for obj, number in zip(movable, old.block):
+            book._replace_object((number, 0), pikepdf.Dictionary())  # a number must exist to be swapped
+            book._swap_objects(obj.objgen, (number, 0))
+            moved[obj.objgen] = book.get_object((number, 0))
+        for obj in objects:
+            _redirect(moved.get(obj.objgen, obj), moved)
+        occupied = [*old.block[:len(movable)], *(obj.objgen[0] for obj in objects if obj.objgen not in moved)]
+        part = self._bound_part(digest, old.block, occupied, moved[carrier.objgen], keys, names)
+        for offset, page in enumerate(part.pages):
+            book.pages.insert(first_page + offset, pikepdf.Page(page))
+        self._parts[index] = part
+        return True
+
+    def _bound_part(self, digest: bytes, block: range, occupied: list[int], carrier, keys: list[int],
+                    names: list[str]) -> _BoundPart:
+        """The record of a part copied by :func:`_copy_part`, its top structure elements hung under the Document."""
+        import pikepdf
+
+        pages, elements, values, destinations, bookmarks = (list(items) for items in carrier)
+        for element in elements:
+            if element.get("/S") == pikepdf.Name.Document:
+                element.S = pikepdf.Name.Part
+            element.P = self._document
+        keyed = []
+        for page in pages:
+            if "/StructParents" in page:
+                keyed.append((page, "/StructParents", int(page.StructParents)))
+            for annotation in page.get("/Annots", pikepdf.Array()):
+                if "/StructParent" in annotation:
+                    keyed.append((annotation, "/StructParent", int(annotation.StructParent)))
+        return _BoundPart(digest, block, occupied, pages,
+                          [(page.get("/Contents"), page.get("/Resources")) for page in pages], elements,
+                          list(zip(keys, values)), max(keys, default=-1) + 1, keyed, list(zip(names, destinations)),
+                          bookmarks, stamped=[None] * len(pages))
+
+    def _take_folio(self, folio: bytes) -> None:
+        import hashlib
+
+        import pikepdf
+
+        digest = hashlib.sha256(folio).digest()
+        if self._folio is not None and self._folio.digest == digest:
+            return
+        stamps = pikepdf.open(io.BytesIO(folio))
+        # The folio's fonts are copied before any page is stamped, all at once, so they fall in
+        # the same place among the book's objects whether the folio came with a fresh bind or later.
+        _copy_with_data(self._book, stamps.make_indirect(
+            pikepdf.Array([page.obj.Resources for page in stamps.pages if "/Resources" in page.obj])))
+        if self._folio is not None:
+            self._folio.pdf.close()
+        self._folios_taken += 1
+        self._folio = _Folio(digest, stamps, self._folios_taken)
+
+    def _stamp(self, page, contents, resources, number: int) -> None:
+        """Draw folio page ``number`` centred on ``page``, a pagination artifact over its unstamped drawing."""
+        import pikepdf
+
+        book, stamps = self._book, self._folio.pdf
+        stamp = _copy_with_data(book, stamps.pages[number].as_form_xobject())
+        resources = pikepdf.Dictionary({key: resources[key] for key in resources.keys()} if resources else {})
+        xobjects = resources.get("/XObject")
+        xobjects = pikepdf.Dictionary({key: xobjects[key] for key in xobjects.keys()} if xobjects else {})
+        name = next(f"/Folio{n}" for n in range(len(xobjects) + 1) if f"/Folio{n}" not in xobjects)
+        xobjects[name] = stamp
+        resources.XObject = xobjects
+        shift = (float(page.MediaBox[2]) - float(stamps.pages[number].mediabox[2])) / 2
+        drawing = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        # The page's own drawing may leave its coordinate system changed (WeasyPrint's does):
+        # it is wrapped so the folio is drawn in the page's default space.
+        page.Contents = pikepdf.Array([self._save_state, *drawing, book.make_stream(
+            b"Q\n" + FOLIO_CONTENT % (f"{shift:.2f}".encode(), name[1:].encode()))])
+        page.Resources = resources
 
 
-def _take_stream_data(book, source) -> None:
-    """Give the book's copy of every stream of ``source`` its own copy of the data, so the source can close.
+def _mark(book) -> int:
+    """The highest object number in ``book``, held by a new placeholder (qpdf numbers new objects past it)."""
+    import pikepdf
+
+    return book.make_indirect(pikepdf.Dictionary()).objgen[0]
+
+
+def _copy_with_data(book, foreign):
+    """``foreign`` copied into ``book``, every stream copied with it holding its own data (so the source can close)."""
+    before = _mark(book)
+    copy = book.copy_foreign(foreign)
+    _take_stream_data(book, range(before + 1, _mark(book)))
+    return copy
+
+
+def _take_stream_data(book, numbers: range) -> None:
+    """Give each stream numbered in ``numbers`` (just copied from another PDF) its own copy of the data.
 
     qpdf copies a stream's dictionary at once but reads its data from the source only when
-    the book is saved; the data is copied as it is, still encoded. Asking for the copy of
-    a stream already copied gives that copy; the few streams of the source the book does
-    not use (its metadata, say) are copied too, but nothing refers to them, so they are
-    not written.
+    the book is saved; the data is copied as it is, still encoded.
     """
     import pikepdf
 
-    for value in source.objects:
-        if isinstance(value, pikepdf.Stream):
-            copy = book.copy_foreign(value)
-            copy.write(value.read_raw_bytes(), filter=copy.get("/Filter"), decode_parms=copy.get("/DecodeParms"),
-                       type_check=False)
+    for number in numbers:
+        stream = book.get_object((number, 0))
+        if isinstance(stream, pikepdf.Stream):
+            stream.write(stream.read_raw_bytes(), filter=stream.get("/Filter"), decode_parms=stream.get("/DecodeParms"),
+                         type_check=False)
+
+
+def _copy_part(book, source):
+    """Copy a part's pages, top structure elements, parent-tree values, destinations and bookmarks into ``book``.
+
+    Returns the copy of a carrier array of those five lists (in that order), the numbers of
+    the objects copied (consecutive, past every number in use), the part's parent-tree keys
+    and its destinations' names. The copying is the same whether the part is bound fresh or
+    rebound, so its objects come in the same order.
+    """
+    import pikepdf
+
+    structure = source.Root.StructTreeRoot
+    kids = list(structure.K) if isinstance(structure.K, pikepdf.Array) else [structure.K]
+    for kid in kids:
+        del kid["/P"]  # the source's tree root stays behind
+    entries = _number_tree(structure.ParentTree)
+    keys = sorted(entries)
+    destinations = _named_destinations(source)
+    outline = source.Root.get("/Outlines")
+    pages = [page.obj for page in source.pages]
+    carrier = source.make_indirect(pikepdf.Array([
+        pikepdf.Array(pages), pikepdf.Array(kids), pikepdf.Array([entries[key] for key in keys]),
+        pikepdf.Array([value for _, value in destinations]),
+        pikepdf.Array(_outline_items(outline) if outline is not None else [])]))
+    before = _mark(book)
+    for page in pages:
+        # qpdf copies a page only when asked for it itself; references to it are then to the copy.
+        book.copy_foreign(page)
+    copy = book.copy_foreign(carrier)
+    copied = range(before + 1, _mark(book))
+    _take_stream_data(book, copied)
+    return copy, copied, keys, [name for name, _ in destinations]
+
+
+def _redirect(holder, moved: dict) -> None:
+    """Point each reference in ``holder`` (dictionary, array or stream, and direct ones inside) at its moved object."""
+    import pikepdf
+
+    items = list(enumerate(holder)) if isinstance(holder, pikepdf.Array) else list(holder.items())
+    for key, item in items:
+        if isinstance(item, pikepdf.Object):
+            if item.is_indirect:
+                if item.objgen in moved:
+                    holder[key] = moved[item.objgen]
+            elif isinstance(item, (pikepdf.Array, pikepdf.Dictionary)):
+                _redirect(item, moved)
+
+
+def _outline_items(outline) -> list:
+    """The top items of an outline, in order."""
+    items = []
+    item = outline.get("/First")
+    while item is not None:
+        items.append(item)
+        item = item.get("/Next")
+    return items
+
+
+def _link_outline(outline, items: list) -> None:
+    """Make ``items`` (each with its own children) the top of ``outline``, in order."""
+    for index, item in enumerate(items):
+        item.Parent = outline
+        for key, neighbour in (("/Prev", index - 1), ("/Next", index + 1)):
+            if 0 <= neighbour < len(items):
+                item[key] = items[neighbour]
+            elif key in item:
+                del item[key]
+    for key in ("/First", "/Last"):
+        if key in outline:
+            del outline[key]
+    if items:
+        outline.First, outline.Last = items[0], items[-1]
+    # The outline counts every item shown: each top item, and the items an open one shows.
+    outline.Count = sum(1 + max(int(item.get("/Count", 0)), 0) for item in items)
 
 
 def _named_destinations(pdf) -> list[tuple[str, object]]:
@@ -233,112 +559,6 @@ def _document_element(book):
         kid.P = document
     root.K = pikepdf.Array([document])
     return document
-
-
-def _adopt(book, value):
-    """``value`` from another PDF, copied into ``book`` (direct containers member by member)."""
-    import pikepdf
-
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        return book.copy_foreign(value)
-    if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([_adopt(book, item) for item in value])
-    if isinstance(value, pikepdf.Dictionary):
-        return pikepdf.Dictionary({key: _adopt(book, item) for key, item in value.items()})
-    return value
-
-
-def _adopt_structure(book, source, document, parent_tree: dict[int, object], first_page: int,
-                     next_key: int) -> int:
-    """Hang ``source``'s tag structure under ``document`` as a Part; returns the next free parent-tree key.
-
-    The pages were copied already, so the copies of structure elements point at the book's
-    pages. Every parent-tree key of the source (on its pages and annotations) is shifted
-    past the keys the book already uses.
-    """
-    import pikepdf
-
-    root = source.Root.StructTreeRoot
-    offset = next_key
-    entries = _number_tree(root.ParentTree)
-    for page in book.pages[first_page:]:
-        if "/StructParents" in page.obj:
-            page.obj.StructParents = int(page.obj.StructParents) + offset
-        for annotation in page.obj.get("/Annots", pikepdf.Array()):
-            if "/StructParent" in annotation:
-                annotation.StructParent = int(annotation.StructParent) + offset
-    kids = root.K if isinstance(root.K, pikepdf.Array) else pikepdf.Array([root.K])
-    for kid in kids:
-        del kid["/P"]  # the source's tree root stays behind
-        part = book.copy_foreign(kid)
-        if part.get("/S") == pikepdf.Name.Document:
-            part.S = pikepdf.Name.Part
-        part.P = document
-        document.K.append(part)
-    # The parent tree's values in one copy (qpdf maps every element copied above to its copy).
-    keys = sorted(entries)
-    values = book.copy_foreign(source.make_indirect(pikepdf.Array([entries[key] for key in keys])))
-    for key, value in zip(keys, values):
-        parent_tree[key + offset] = value
-    return max((key + offset + 1 for key in keys), default=next_key)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    title: str
-    destination: object
-    children: tuple[_Entry, ...]
-
-
-def _outline_entries(source, book, first_page: int = 0) -> list[_Entry]:
-    """``source``'s bookmarks, their destinations moved onto the book's copies of its pages."""
-    import pikepdf
-
-    pages = {page.obj.objgen: number for number, page in enumerate(source.pages)}
-
-    def entry(item) -> _Entry:
-        destination = item.destination
-        if isinstance(destination, pikepdf.Array) and len(destination) and destination[0].objgen in pages:
-            target = book.pages[first_page + pages[destination[0].objgen]].obj
-            destination = pikepdf.Array([target, *list(destination)[1:]])
-        return _Entry(item.title, destination, tuple(entry(child) for child in item.children))
-
-    with source.open_outline() as outline:
-        return [entry(item) for item in outline.root]
-
-
-def _write_outline(book, entries: list[_Entry]) -> None:
-    import pikepdf
-
-    def item(entry: _Entry):
-        made = pikepdf.OutlineItem(entry.title, entry.destination)
-        made.children.extend(item(child) for child in entry.children)
-        return made
-
-    with book.open_outline() as outline:
-        outline.root.clear()
-        outline.root.extend(item(entry) for entry in entries)
-
-
-def _stamp_folios(book, stamps) -> None:
-    """Draw page N of ``stamps`` on page N of the book, centred, as a pagination artifact."""
-    import pikepdf
-
-    if len(stamps.pages) < len(book.pages):
-        raise ValueError(f"the folio has {len(stamps.pages)} pages; the book needs {len(book.pages)}")
-    for number, page in enumerate(book.pages):
-        if number == 0:
-            continue  # the cover carries no folio
-        stamp = book.copy_foreign(stamps.pages[number].as_form_xobject())
-        resources = page.obj.get("/Resources", pikepdf.Dictionary()).get("/XObject", pikepdf.Dictionary())
-        name = next(pikepdf.Name(f"/Folio{n}") for n in range(len(resources) + 1) if f"/Folio{n}" not in resources)
-        page.add_resource(stamp, pikepdf.Name.XObject, name)
-        shift = (float(page.mediabox[2]) - float(stamps.pages[number].mediabox[2])) / 2
-        # The page's own drawing may leave its coordinate system changed (WeasyPrint's does):
-        # it is wrapped so the folio is drawn in the page's default space.
-        page.contents_add(book.make_stream(b"q\n"), prepend=True)
-        page.contents_add(book.make_stream(b"Q\n" + FOLIO_CONTENT % (f"{shift:.2f}".encode(),
-                                                                        str(name)[1:].encode())))
 
 
 if __name__ == "__main__":

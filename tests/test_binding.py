@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
+import warnings
 from pathlib import Path
 
 import pikepdf
@@ -180,3 +182,174 @@ def test_the_book_bound_apart_while_the_site_renders_is_the_same_book(built: Bui
     apart = build(config, out=tmp_path / "out", force=True)
     for name in ("pdf/briefing-book.pdf", "index.html"):
         assert (apart.out / name).read_bytes() == (built.out / name).read_bytes(), name
+
+
+# The binder kept between builds: every update must give the bytes of a fresh bind.
+
+BRIEF_ORDER = ["minsk-implementation", "sanctions", "savchenko-case", "syria-ceasefire", "syria-transition"]
+
+
+@pytest.fixture(scope="module")
+def printed(built: BuildResult) -> dict[str, bytes]:
+    """Each brief's PDF, the handout that stands in for the book's opening, and a folio long enough (the book twice)."""
+    pdfs = {profile_id: (built.out / "pdf" / f"{profile_id}.pdf").read_bytes() for profile_id in PROFILES}
+    pdfs["opening"] = (built.out / "pdf" / "savchenko-case-handout.pdf").read_bytes()
+    with pikepdf.open(built.out / "pdf" / "briefing-book.pdf") as book, pikepdf.new() as folio, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)  # a folio needs no destinations
+        folio.pages.extend(book.pages)
+        folio.pages.extend(book.pages)
+        output = io.BytesIO()
+        folio.save(output)
+        pdfs["folio"] = output.getvalue()
+    return pdfs
+
+
+def _parts(printed: dict[str, bytes], *names: str) -> list[bytes]:
+    return [printed["opening"], *(printed[name] for name in names)]
+
+
+def _reordered(data: bytes) -> bytes:
+    """The same PDF with its pages in reverse order: a folio that draws other numbers."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.pages.reverse()
+        output = io.BytesIO()
+        pdf.save(output)
+        return output.getvalue()
+
+
+def test_a_brief_rebound_in_place_gives_the_bytes_of_a_fresh_bind(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    with BookBinder() as binder:
+        assert binder.update(parts, printed["folio"]) == list(range(len(parts)))
+        assert binder.finish() == bind_book(parts, printed["folio"])
+        # Same length, other bytes: sanctions and minsk-implementation both print on six pages.
+        same_length = _parts(printed, "minsk-implementation", "minsk-implementation", *BRIEF_ORDER[2:])
+        assert binder.update(same_length, printed["folio"]) == [2]
+        assert binder.finish() == bind_book(same_length, printed["folio"])
+        # Another length: syria-transition's eight pages become syria-ceasefire's five (the last
+        # part here; the next test shortens one that others follow).
+        shorter = [*same_length[:-1], printed["syria-ceasefire"]]
+        assert binder.update(shorter, printed["folio"]) == [5]
+        assert binder.finish() == bind_book(shorter, printed["folio"])
+
+
+def test_a_brief_of_another_length_rebound_before_others_moves_them_to_the_bytes_of_a_fresh_bind(
+        printed: dict[str, bytes], tmp_path: Path) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _parts(printed, "syria-transition", "sanctions", "savchenko-case", "minsk-implementation")
+    shorter = _parts(printed, "syria-ceasefire", "sanctions", "savchenko-case", "minsk-implementation")
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        assert binder.update(shorter, printed["folio"]) == [1]
+        rebound = binder.finish()
+    assert rebound == bind_book(shorter, printed["folio"])
+    with pikepdf.open(io.BytesIO(rebound)) as book:
+        assert len(book.pages) == 1 + 5 + 6 + 3 + 6
+    (tmp_path / "book.pdf").write_bytes(rebound)
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "book.pdf")], capture_output=True).returncode == 0
+
+
+def test_a_new_folio_restamps_every_page_to_the_bytes_of_a_fresh_bind(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    other_folio = _reordered(printed["folio"])
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        assert binder.update(parts, other_folio) == []
+        assert binder.finish() == bind_book(parts, other_folio)
+
+
+def test_a_new_opening_another_number_of_parts_or_many_changes_bind_afresh(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    new_opening = [printed["sanctions"], *parts[1:]]
+    fewer = parts[:-1]
+    many = _parts(printed, *reversed(BRIEF_ORDER))
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        for changed in (new_opening, fewer, many, parts):
+            assert binder.update(changed, printed["folio"]) == list(range(len(changed)))
+            assert binder.finish() == bind_book(changed, printed["folio"])
+
+
+def test_a_brief_that_outgrows_its_room_binds_the_book_afresh(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    grown = _parts(printed, "minsk-implementation", "sanctions", "syria-transition", "syria-ceasefire",
+                   "syria-transition")  # savchenko-case has about a quarter of its objects
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        assert binder.update(grown, printed["folio"]) == list(range(len(grown)))
+        assert binder.finish() == bind_book(grown, printed["folio"])
+
+
+def test_a_sequence_of_updates_gives_the_bytes_of_a_fresh_bind_after_each(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    briefs = [*BRIEF_ORDER, *BRIEF_ORDER[:3]]  # nine parts with the opening: two may change at once
+
+    def replaced(changes: dict[int, str]) -> list[bytes]:
+        return _parts(printed, *(changes.get(index, name) for index, name in enumerate(briefs)))
+
+    other_folio = _reordered(printed["folio"])
+    with BookBinder() as binder:
+        binder.update(replaced({}), printed["folio"])
+        first = binder.finish()
+        assert binder.update(replaced({}), printed["folio"]) == []
+        assert binder.finish() == first
+        steps = [
+            ({1: "minsk-implementation"}, printed["folio"], [2]),
+            ({1: "minsk-implementation", 4: "syria-ceasefire", 6: "minsk-implementation"}, other_folio, [5, 7]),
+            ({6: "minsk-implementation"}, other_folio, [2, 5]),
+            ({}, printed["folio"], [7]),
+        ]
+        for changes, folio, rebound in steps:
+            parts = replaced(changes)
+            assert binder.update(parts, folio) == rebound
+            assert binder.finish() == bind_book(parts, folio), changes
+        assert binder.finish() == first
+
+
+def test_a_binder_that_failed_binds_afresh_next_time(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    broken = [*parts[:2], b"not a PDF", *parts[3:]]
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        with pytest.raises(pikepdf.PdfError):
+            binder.update(broken, printed["folio"])
+        assert binder.update(parts, printed["folio"]) == list(range(len(parts)))
+        assert binder.finish() == bind_book(parts, printed["folio"])
+
+
+def test_qpdf_numbers_object_stream_members_by_their_numbers_in_memory_but_not_streams_or_the_unreachable() -> None:
+    """What BookBinder relies on: why a rebound part must keep its place among the book's
+    objects, and why streams and objects left behind need not."""
+
+    def written(order: str, streams: bool = False, unreachable: bool = False) -> bytes:
+        pdf = pikepdf.new()
+        made = {}
+        for name in order:
+            made[name] = (pdf.make_stream(name.encode()) if streams
+                          else pdf.make_indirect(pikepdf.Dictionary(Name=pikepdf.String(name))))
+        if unreachable:
+            pdf.make_indirect(pikepdf.Dictionary(Left="behind"))
+        pdf.Root.Things = pikepdf.Array([made[name] for name in sorted(made)])
+        output = io.BytesIO()
+        pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return output.getvalue()
+
+    assert written("abcdef") != written("fedcba")
+    assert written("abcdef", streams=True) == written("fedcba", streams=True)
+    assert written("abcdef", unreachable=True) == written("abcdef")

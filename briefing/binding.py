@@ -20,6 +20,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import threading
 
 FOLIO_CONTENT = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC q 1 0 0 1 %s 0 cm /%s Do Q EMC\n"
 
@@ -53,40 +57,42 @@ PARTS_BOUND_APART = 50
 
 
 class Binding:
-    """A book being bound by :func:`bind_book`: in a child process when it is large, so the build goes on meanwhile.
+    """A book being bound, in a child process when it is large or by a :class:`LiveBinder`, while the build goes on.
 
     The child is a plain Python process (``python -m briefing.binding``), not a
     multiprocessing one: spawning would re-run the calling script's top level, and forking
     would start the child out as large as the build that made it. It runs on a core of its
-    own while the build renders the site; :meth:`result` waits for it.
+    own while the build renders the site; :meth:`result` waits for it. With ``live``, the
+    book is bound by that process kept between builds, whatever its size.
     """
 
-    def __init__(self, parts: list[bytes], folio: bytes) -> None:
+    def __init__(self, parts: list[bytes], folio: bytes, live: LiveBinder | None = None) -> None:
+        import threading
+
         self._data: bytes | None = None
-        self._failure: str | None = None
+        self._error = None
         self._process = None
-        if len(parts) <= PARTS_BOUND_APART:
+        self._live = live
+        self._talking = None
+        if live is None and len(parts) <= PARTS_BOUND_APART:
             self._data = bind_book(parts, folio)
             return
-        import os
-        import pickle
-        import subprocess
-        import sys
-        import threading
-        from pathlib import Path
+        if live is None:
+            import pickle
 
-        environment = dict(os.environ)
-        package_root = str(Path(__file__).resolve().parent.parent)
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, environment.get("PYTHONPATH"))))
-        self._process = subprocess.Popen([sys.executable, "-m", "briefing.binding"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
-        payload = pickle.dumps((parts, folio))
+            self._process = _start_child()
+            talk, arguments = self._talk, (pickle.dumps((parts, folio)),)
+        else:
+            self._cancelled = threading.Event()
+            talk, arguments = self._ask, (parts, folio)
         # The pipes are fed and drained from a thread: the child's output is larger than a
         # pipe holds, and the build has other work to do while it waits.
-        self._talking = threading.Thread(target=self._talk, args=(payload,), daemon=True)
+        self._talking = threading.Thread(target=talk, args=arguments, daemon=True)
         self._talking.start()
 
     def _talk(self, payload: bytes) -> None:
+        from .errors import RenderError
+
         try:
             out, err = self._process.communicate(payload)
         except OSError as exc:  # the child died before reading everything
@@ -96,23 +102,208 @@ class Binding:
             self._data = out
         else:
             lines = err.decode("utf-8", "replace").strip().splitlines()
-            self._failure = lines[-1] if lines else f"exit {self._process.returncode}"
+            failure = lines[-1] if lines else f"exit {self._process.returncode}"
+            self._error = RenderError(f"binding the briefing book failed: {failure}")
+
+    def _ask(self, parts: list[bytes], folio: bytes) -> None:
+        from .errors import RenderError
+
+        try:
+            self._data = self._live.bind(parts, folio, self._cancelled)
+        except RenderError as error:
+            self._error = error
 
     def result(self) -> bytes:
         """The bound book's bytes, once the binding is done; a failure is a :class:`RenderError`."""
-        from .errors import RenderError
-
-        if self._process is not None:
+        if self._talking is not None:
             self._talking.join()
-        if self._data is None:
-            raise RenderError(f"binding the briefing book failed: {self._failure}")
+        if self._error is not None:
+            raise self._error
         return self._data
 
     def cancel(self) -> None:
-        """Stop a binding whose book is no longer wanted (the build failed elsewhere)."""
-        if self._process is not None and self._process.poll() is None:
+        """Stop a binding whose book is no longer wanted (the build failed elsewhere).
+
+        A live binder's process is killed with it: the next request starts another, which binds afresh.
+        """
+        if self._talking is None or not self._talking.is_alive():
+            return
+        if self._live is not None:
+            self._cancelled.set()
+            self._live.kill()
+        else:
             self._process.kill()
-            self._talking.join()
+        self._talking.join()
+
+
+class LiveBinder:
+    """A binding process kept between builds (for ``make-brief serve``), holding the last book in a :class:`BookBinder`.
+
+    Each request names the parts and the folio by the digest of their bytes and carries the
+    bytes of only those the process does not hold yet, so a build that changed one brief
+    sends that brief and rebinds only its part. A process that died (killed by
+    :meth:`Binding.cancel`, or failed) is started again by the next request, which then sends
+    everything and binds afresh. ``bytes_sent`` counts the PDF bytes sent so far;
+    ``peak_memory`` is the process's peak resident memory, in bytes, as of its last answer.
+    """
+
+    def __init__(self) -> None:
+        import threading
+        from collections import deque
+
+        self._process = None
+        self._held: set[bytes] = set()
+        self._complaints: deque[str] = deque(maxlen=20)  # the last lines the process wrote on stderr
+        self._listening = None
+        self._lock = threading.Lock()
+        self.bytes_sent = 0
+        self.peak_memory = 0
+
+    def __enter__(self) -> LiveBinder:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def bind(self, parts: list[bytes], folio: bytes, cancelled: threading.Event | None = None) -> bytes:
+        """The book :func:`bind_book` would bind from ``parts`` and ``folio``; a failure is a :class:`RenderError`.
+
+        ``cancelled`` set (by :meth:`Binding.cancel`, which also kills the process) stops the
+        request, even one that has not reached the process yet.
+        """
+        import hashlib
+
+        from .errors import RenderError
+
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            pdfs = [*parts, folio]
+            digests = [hashlib.sha256(data).digest() for data in pdfs]
+            missing = {digest: data for digest, data in zip(digests, pdfs) if digest not in self._held}
+            answer = None
+            if cancelled is None or not cancelled.is_set():
+                try:
+                    _send(self._process.stdin, (digests, missing))
+                    self.bytes_sent += sum(len(data) for data in missing.values())
+                    answer = _receive(self._process.stdout)
+                except (OSError, EOFError):  # the process died (or was killed) before answering
+                    pass
+            if answer is None:
+                raise RenderError(f"binding the briefing book failed: {self._stop()}")
+            self._held = set(digests)
+            outcome, value, self.peak_memory = answer
+            if outcome == "error":
+                raise RenderError(f"binding the briefing book failed: {value}")
+            return value
+
+    def kill(self) -> None:
+        """Stop the process at once, in the middle of a request or not; the next request starts another."""
+        process = self._process
+        if process is not None:
+            process.kill()
+            process.wait()  # so that the next request sees it gone
+
+    def close(self) -> None:
+        """End the process (the book it holds is no longer wanted)."""
+        import subprocess
+
+        with self._lock:
+            if self._process is None:
+                return
+            try:
+                self._process.stdin.close()  # the process ends when its requests do
+                self._process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._stop()
+
+    def _start(self) -> None:
+        import threading
+
+        if self._process is not None:
+            self._stop()
+        self._complaints.clear()
+        self._process = _start_child("--live")
+        self._listening = threading.Thread(target=self._listen, args=(self._process.stderr,), daemon=True)
+        self._listening.start()
+
+    def _listen(self, stderr) -> None:
+        for line in stderr:
+            if line.strip():
+                self._complaints.append(line.decode("utf-8", "replace").strip())
+
+    def _stop(self) -> str:
+        """End the process if it still runs and forget what it held; returns why it stopped, in one line."""
+        process, self._process, self._held = self._process, None, set()
+        process.kill()
+        process.wait()
+        self._listening.join()
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        reason = f"the binding process stopped (exit {process.returncode})"
+        return f"{reason}: {self._complaints[-1]}" if self._complaints else reason
+
+
+def _start_child(*arguments: str):
+    """This module run as a Python process of its own (see :class:`Binding`), its three pipes open."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, environment.get("PYTHONPATH"))))
+    return subprocess.Popen([sys.executable, "-m", "briefing.binding", *arguments], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+
+
+def _send(pipe, message) -> None:
+    """Write ``message`` to ``pipe`` pickled, after its length."""
+    import pickle
+
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(len(data).to_bytes(8, "big"))
+    pipe.write(data)
+    pipe.flush()
+
+
+def _receive(pipe):
+    """The next message :func:`_send` wrote to ``pipe``; None when the pipe ended between messages."""
+    import pickle
+
+    header = pipe.read(8)
+    if not header:
+        return None
+    size = int.from_bytes(header, "big")
+    if len(header) < 8 or len(data := pipe.read(size)) < size:
+        raise EOFError("the pipe ended inside a message")
+    return pickle.loads(data)
+
+
+def _serve_live(requests, answers) -> None:
+    """The process of a :class:`LiveBinder`: answer each request with the book one BookBinder binds."""
+    import resource
+
+    held: dict[bytes, bytes] = {}
+    with BookBinder() as binder:
+        while (request := _receive(requests)) is not None:
+            digests, sent = request
+            held.update(sent)
+            try:
+                pdfs = [held[digest] for digest in digests]
+                binder.update(pdfs[:-1], pdfs[-1])
+                answer = ("book", binder.finish())
+            except Exception as error:  # told to the build in one line; the next request goes on
+                lines = str(error).strip().splitlines()
+                answer = ("error", f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__)
+            held = {digest: held[digest] for digest in digests if digest in held}
+            # ru_maxrss is in kilobytes on Linux.
+            _send(answers, (*answer, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 
 
 def bind_book_apart(parts: list[bytes], folio: bytes) -> bytes:
@@ -562,9 +753,14 @@ def _document_element(book):
 
 
 if __name__ == "__main__":
-    # The child of bind_book_apart: the parts and folio come pickled on stdin from the build
-    # that started it, the bound book goes back on stdout.
     import pickle
     import sys
 
-    sys.stdout.buffer.write(bind_book(*pickle.loads(sys.stdin.buffer.read())))
+    if sys.argv[1:] == ["--live"]:
+        # Whatever else might print must not mix with the answers.
+        answers, sys.stdout = sys.stdout.buffer, sys.stderr
+        _serve_live(sys.stdin.buffer, answers)
+    else:
+        # The child of bind_book_apart: the parts and folio come pickled on stdin from the
+        # build that started it, the bound book goes back on stdout.
+        sys.stdout.buffer.write(bind_book(*pickle.loads(sys.stdin.buffer.read())))

@@ -353,3 +353,84 @@ def test_qpdf_numbers_object_stream_members_by_their_numbers_in_memory_but_not_s
     assert written("abcdef") != written("fedcba")
     assert written("abcdef", streams=True) == written("fedcba", streams=True)
     assert written("abcdef", unreachable=True) == written("abcdef")
+
+
+# The live binder: a binding process kept between builds.
+
+def test_a_live_binder_sends_only_new_parts_and_gives_the_bytes_of_a_fresh_bind(printed: dict[str, bytes]) -> None:
+    from briefing.binding import LiveBinder
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    edited = _parts(printed, "minsk-implementation", "minsk-implementation", *BRIEF_ORDER[2:])
+    other_folio = _reordered(printed["folio"])
+    with LiveBinder() as live:
+        assert live.bind(parts, printed["folio"]) == bind_book(parts, printed["folio"])
+        assert live.bytes_sent == sum(map(len, parts)) + len(printed["folio"])
+        sent = live.bytes_sent
+        assert live.bind(edited, printed["folio"]) == bind_book(edited, printed["folio"])
+        assert live.bytes_sent == sent  # minsk-implementation is held already
+        assert live.bind(parts, other_folio) == bind_book(parts, other_folio)
+        assert live.bytes_sent == sent + len(printed["sanctions"]) + len(other_folio)
+        assert live.peak_memory > 0
+
+
+def test_a_live_binder_whose_process_died_starts_another_that_binds_afresh(printed: dict[str, bytes],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+    from briefing.errors import RenderError
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    edited = _parts(printed, "minsk-implementation", "minsk-implementation", *BRIEF_ORDER[2:])
+    with binding.LiveBinder() as live:
+        live.bind(parts, printed["folio"])
+        live.kill()
+        sent = live.bytes_sent
+        assert live.bind(edited, printed["folio"]) == bind_book(edited, printed["folio"])
+        # Everything again (minsk-implementation once) to the new process.
+        assert live.bytes_sent == sent + sum(map(len, edited[:1] + edited[2:])) + len(printed["folio"])
+        # A process that crashes in the middle of a request (here, given nonsense) is one line.
+        send = binding._send
+        monkeypatch.setattr(binding, "_send", lambda pipe, message: send(pipe, "nonsense"))
+        with pytest.raises(RenderError, match=r"^binding the briefing book failed: the binding process stopped "
+                                              r"\(exit 1\): ValueError: too many values to unpack"):
+            live.bind(parts, printed["folio"])
+        monkeypatch.undo()
+        assert live.bind(parts, printed["folio"]) == bind_book(parts, printed["folio"])
+
+
+def test_a_live_binding_that_fails_is_one_line_and_the_process_goes_on(printed: dict[str, bytes]) -> None:
+    from briefing.binding import LiveBinder
+    from briefing.errors import RenderError
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    with LiveBinder() as live:
+        live.bind(parts, printed["folio"])
+        process = live._process
+        with pytest.raises(RenderError, match=r"^binding the briefing book failed: ValueError: the folio has 1 pages; "
+                                              r"the book needs 29$"):
+            live.bind(parts, printed["opening"])
+        with pytest.raises(RenderError, match=r"^binding the briefing book failed: PdfError: .*$"):
+            live.bind([*parts[:2], b"not a PDF", *parts[3:]], printed["folio"])
+        assert live.bind(parts, printed["folio"]) == bind_book(parts, printed["folio"])
+        assert live._process is process
+
+
+def test_a_binding_given_a_live_binder_binds_there_and_cancelling_it_kills_the_process(
+        printed: dict[str, bytes]) -> None:
+    from briefing.binding import Binding, LiveBinder
+    from briefing.errors import RenderError
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    edited = _parts(printed, "minsk-implementation", "minsk-implementation", *BRIEF_ORDER[2:])
+    with LiveBinder() as live:
+        assert Binding(parts, printed["folio"], live).result() == bind_book(parts, printed["folio"])
+        process = live._process
+        binding = Binding(edited, printed["folio"], live)
+        binding.cancel()
+        assert process.poll() is not None
+        with pytest.raises(RenderError, match="binding the briefing book failed: the binding process stopped"):
+            binding.result()
+        sent = live.bytes_sent
+        assert Binding(edited, printed["folio"], live).result() == bind_book(edited, printed["folio"])
+        assert live.bytes_sent > sent + len(printed["folio"])  # a new process, given everything
+    assert process.poll() is not None and live._process is None

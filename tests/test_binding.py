@@ -319,6 +319,20 @@ def test_a_sequence_of_updates_gives_the_bytes_of_a_fresh_bind_after_each(printe
         assert binder.finish() == first
 
 
+def test_a_binder_worn_out_by_updates_binds_afresh(printed: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+
+    parts = _parts(printed, *BRIEF_ORDER)
+    edited = _parts(printed, "minsk-implementation", "minsk-implementation", *BRIEF_ORDER[2:])
+    with binding.BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        assert binder.update(edited, printed["folio"]) == [2]
+        monkeypatch.setattr(binding, "WORN_OUT", 1)  # the placeholders the first rebind left are too many now
+        assert binder.update(parts, printed["folio"]) == list(range(len(parts)))
+        assert binder.finish() == bind_book(parts, printed["folio"])
+
+
 def test_a_binder_that_failed_binds_afresh_next_time(printed: dict[str, bytes]) -> None:
     from briefing.binding import BookBinder
 

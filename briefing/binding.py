@@ -144,7 +144,8 @@ class LiveBinder:
     sends that brief and rebinds only its part. A process that died (killed by
     :meth:`Binding.cancel`, or failed) is started again by the next request, which then sends
     everything and binds afresh. ``bytes_sent`` counts the PDF bytes sent so far;
-    ``peak_memory`` is the process's peak resident memory, in bytes, as of its last answer.
+    ``peak_memory`` is the process's peak resident memory in bytes as of its last answer (0
+    where the system does not tell).
     """
 
     def __init__(self) -> None:
@@ -287,8 +288,6 @@ def _receive(pipe):
 
 def _serve_live(requests, answers) -> None:
     """The process of a :class:`LiveBinder`: answer each request with the book one BookBinder binds."""
-    import resource
-
     held: dict[bytes, bytes] = {}
     with BookBinder() as binder:
         while (request := _receive(requests)) is not None:
@@ -302,8 +301,20 @@ def _serve_live(requests, answers) -> None:
                 lines = str(error).strip().splitlines()
                 answer = ("error", f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__)
             held = {digest: held[digest] for digest in digests if digest in held}
-            # ru_maxrss is in kilobytes on Linux.
-            _send(answers, (*answer, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+            _send(answers, (*answer, _peak_memory()))
+
+
+def _peak_memory() -> int:
+    """This process's peak resident memory in bytes (0 where the system does not tell).
+
+    Linux's VmHWM: ru_maxrss would count the memory of the parent too, as it was when the
+    process was started from it.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
 
 
 def bind_book_apart(parts: list[bytes], folio: bytes) -> bytes:

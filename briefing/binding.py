@@ -11,7 +11,8 @@ page number at its foot, the folio, so that the page numbers in the contents can
 on paper; the brief's own "Page X of Y" footer stays as it was.
 
 A :class:`BookBinder` keeps a bound book in memory and, given the parts of a later build,
-rebinds only the parts whose bytes changed, to the very bytes a fresh bind would give.
+rebinds only the parts whose bytes changed, to the very bytes a fresh bind would give; a
+:class:`LiveBinder` keeps one in a process of its own from build to build (for serve).
 
 pikepdf (qpdf) does the copying; it is imported here alone, and only when a book is bound.
 """

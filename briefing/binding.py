@@ -199,6 +199,11 @@ class LiveBinder:
                 raise RenderError(f"binding the briefing book failed: {value}")
             return value
 
+    @property
+    def holds_a_book(self) -> bool:
+        """Whether the process is up and holds a book to rebind (else the next request binds afresh)."""
+        return bool(self._held) and self._process is not None and self._process.poll() is None
+
     def kill(self) -> None:
         """Stop the process at once, in the middle of a request or not; the next request starts another."""
         process = self._process

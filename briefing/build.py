@@ -227,7 +227,8 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
     fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products),
                                     workspace.files.of)
     previous = None if force else BuildState.load(cache_dir, target)
-    if previous is not None and up_to_date(previous, fingerprint, target):
+    fill_workspace = workspace.kept and workspace.empty
+    if previous is not None and up_to_date(previous, fingerprint, target) and not fill_workspace:
         return BuildResult(target, tuple(sorted(previous.outputs)), (), time.perf_counter() - started,
                            tuple(PdfReport(path, int(meta.get("pages", 0)), tuple(meta.get("omitted", ())))
                                  for path, meta in sorted(previous.meta.items()) if path.endswith(".pdf")),
@@ -495,11 +496,12 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
                                  same=(config, env), equal=(total, faces, allowed))
         key = memo.key("book", parts, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
         data = memo.recall(BOOK_PDF, key, needs_meta=True) if memo else None
-        if data is not None:
-            return PendingBook(PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (),
-                                          parts[0].candidates[0].html, 0))
         keys = [workspace.recall("part key", partial(key_of, job, list(fonts)), same=(job,), equal=fonts)
                 for job in (*parts, folio)]
+        if data is not None:
+            _warm_up(workspace, [cache.get(k) for k in keys], briefs)
+            return PendingBook(PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (),
+                                          parts[0].candidates[0].html, 0))
         rendered = {k: cache.get(k) for k in keys}
         missing = [(k, job) for job, k in zip((*parts, folio), keys) if rendered[k] is None]
         for (k, _), outcome in zip(missing, render_jobs([job for _, job in missing], workers)):
@@ -512,11 +514,26 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     else:
         raise RenderError(f"{BOOK_PDF}: the contents do not settle on a length")
     cache.keep(keys)
-    binding = Binding([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]])
+    binding = Binding([rendered[k] for k in keys[:-1]] + [brief.data for brief in briefs], rendered[keys[-1]],
+                      live=workspace.binder)  # type: ignore[arg-type]
     pages = lengths.front + sum(layout.pages for layout in layouts)
     if memo:
         memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})
     return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
+
+
+def _warm_up(workspace: Workspace, rendered: list[bytes | None], briefs: list[PdfOutcome]) -> None:
+    """Have a live binder that holds no book bind the unchanged one, in the background.
+
+    serve's first build usually finds the book up to date; without this, its first edit
+    would send the binder every brief and wait for a binding from nothing.
+    """
+    from .binding import Binding
+
+    binder = workspace.binder
+    if binder is None or binder.holds_a_book or any(data is None for data in rendered):  # type: ignore[attr-defined]
+        return
+    Binding([*rendered[:-1], *(brief.data for brief in briefs)], rendered[-1], live=binder)  # type: ignore
 
 
 def _page_count(data: bytes) -> int:

@@ -115,8 +115,13 @@ def serve(load: Callable[[], Config], *, host: str = "127.0.0.1", port: int = 80
     """Build, then serve and rebuild until ``stop`` is set (or the process is interrupted)."""
     config = load()
     preview = Preview((out or config.out).resolve())
-    # Kept for the whole session: a rebuild reads, verifies and renders only what changed.
-    workspace = Workspace()
+    # Kept for the whole session: a rebuild reads, verifies and renders only what changed, and
+    # a binding process holds the briefing book to rebind only the briefs that changed.
+    workspace = Workspace(kept=True)
+    if pdf:
+        from .binding import LiveBinder
+
+        workspace.binder = LiveBinder()
 
     def rebuild() -> None:
         started = time.perf_counter()
@@ -128,10 +133,19 @@ def serve(load: Callable[[], Config], *, host: str = "127.0.0.1", port: int = 80
             report("build failed; still serving the previous site")
             return
         preview.bump()
-        report(f"built {len(result.briefs)} briefs in {time.perf_counter() - started:.1f}s")
+        report(f"built {len(result.briefs)} briefs in {time.perf_counter() - started:.1f}s "
+               f"({len(result.rebuilt)} outputs rendered, {len(result.reused)} reused)")
 
-    rebuild()
-    preview.out.mkdir(parents=True, exist_ok=True)
+    try:
+        rebuild()
+        preview.out.mkdir(parents=True, exist_ok=True)
+        _serve_and_watch(preview, config, host, port, report, stop, rebuild)
+    finally:
+        workspace.close()
+
+
+def _serve_and_watch(preview: Preview, config: Config, host: str, port: int, report: Callable[[str], None],
+                     stop: threading.Event | None, rebuild: Callable[[], None]) -> None:
     server = ThreadingHTTPServer((host, port), partial(PreviewHandler, preview=preview))
     thread = threading.Thread(target=server.serve_forever, name="make-brief-serve", daemon=True)
     thread.start()

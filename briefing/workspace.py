@@ -94,7 +94,10 @@ class _Result:
 class Workspace:
     """Stage results and file digests kept across the builds of one process (see the module's docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: bool = False) -> None:
+        # Kept between the builds of a long-running process: its first build fills it even
+        # when the output is up to date, so that the first edit finds every stage at hand.
+        self.kept = kept
         self.files = FileDigests()
         self._kept: dict[Hashable, _Result] = {}
         self._used: dict[Hashable, _Result] = {}
@@ -102,6 +105,9 @@ class Workspace:
         # The last successful build's summaries of render contexts (a buildcache.Fingerprints),
         # which the next build consults for the objects it reuses.
         self.fingerprints: object | None = None
+        # A binding.LiveBinder, when the process keeps one (serve does): it holds the last book
+        # and rebinds only the briefs that changed.
+        self.binder: object | None = None
         # What the current (or last) build reused and computed, stage by stage.
         self.reused: Counter[str] = Counter()
         self.computed: Counter[str] = Counter()
@@ -140,6 +146,17 @@ class Workspace:
             return latest  # type: ignore[return-value]
         self._latest[type(value)] = value
         return value
+
+    @property
+    def empty(self) -> bool:
+        """Whether no build has left anything here yet."""
+        return not self._kept and not self._used
+
+    def close(self) -> None:
+        """Let go of what the workspace keeps running (the live binder's process)."""
+        if self.binder is not None:
+            self.binder.close()  # type: ignore[attr-defined]
+            self.binder = None
 
     def begin_build(self) -> None:
         """Start counting what a build reuses and computes."""

@@ -17,6 +17,14 @@ def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+def _pdf_sizes(project: Path, out: Path) -> dict[str, int]:
+    """The sizes of what a book is bound from: the full briefs, and its own parts in the cache."""
+    sizes = {p.name: p.stat().st_size for p in (out / "pdf").glob("*.pdf")
+             if not p.name.endswith("-handout.pdf") and p.name != "briefing-book.pdf"}
+    sizes.update((f"part {p.name}", p.stat().st_size) for p in (project / ".cache" / "book-parts").glob("*.pdf"))
+    return sizes
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -100,9 +108,17 @@ def test_file_digests_trust_a_stamp_only_once_it_is_old_enough(tmp_path: Path,
 def test_builds_with_a_kept_workspace_write_what_fresh_builds_write(project: Path, tmp_path: Path,
                                                                    pdf: bool) -> None:
     """A serve session's rebuilds after every kind of edit, against a build from nothing of the same files."""
-    workspace = Workspace()
+    from briefing.binding import LiveBinder
+
+    workspace = Workspace(kept=True)
     served = tmp_path / "served"
-    build(load_config(project / "config.yaml"), out=served, pdf=pdf, workspace=workspace)
+    build(load_config(project / "config.yaml"), out=served, pdf=pdf)
+    if pdf:
+        workspace.binder = LiveBinder()
+    # The output is up to date, but a kept workspace's first build fills it (and warms the binder).
+    result = build(load_config(project / "config.yaml"), out=served, pdf=pdf, workspace=workspace)
+    assert result.rebuilt == () and workspace.computed["verified"] == 5
+    sizes_before = _pdf_sizes(project, served)
     edits = [
         ("profile", lambda: _edit(project / "profiles" / "sanctions.yaml", "summary: |\n  ", "summary: |\n  Edited. ")),
         ("article", lambda: _edit(project / "seeds" / "004_5cd4a6c8c7127bd8.txt", "\n\n", "\n\nAn added paragraph.\n\n")),
@@ -127,6 +143,16 @@ def test_builds_with_a_kept_workspace_write_what_fresh_builds_write(project: Pat
         fresh = tmp_path / f"fresh-{number}"
         build(config, out=fresh, pdf=pdf, force=True)
         assert _files(served) == _files(fresh), kind
+    if pdf:
+        binder = workspace.binder
+        sizes_after = _pdf_sizes(project, served)
+        # Filling the binder sent every brief and part once; the edit sent the edited brief and
+        # the book's own parts again, not the four other briefs.
+        most = sum(sizes_before.values()) + sizes_after["sanctions.pdf"] + sum(
+            size for name, size in sizes_after.items() if name.startswith("part "))
+        assert binder.holds_a_book and binder.bytes_sent <= most
+        workspace.close()
+        assert not binder.holds_a_book
 
 
 def test_an_error_is_reported_again_by_every_rebuild_until_it_is_fixed(project: Path, tmp_path: Path) -> None:

@@ -153,8 +153,8 @@ def test_a_build_that_fails_while_the_book_is_bound_apart_stops_the_binder(proje
     started: list[binding.Binding] = []
     original = binding.Binding.__init__
 
-    def recording(self, parts, folio):
-        original(self, parts, folio)
+    def recording(self, parts, folio, live=None):
+        original(self, parts, folio, live)
         started.append(self)
 
     def failing_site(*args, pdfs, **kwargs):

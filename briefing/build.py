@@ -270,7 +270,8 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
         raise
     write_atomically(target, files, unchanged=memo.on_disk)
     workspace.fingerprints = memo.fingerprints.settled()
-    BuildState(fingerprint, {path: digest(data) for path, data in files.items()} | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
+    BuildState(fingerprint, {path: memo.digests.get(path) or digest(data) for path, data in files.items()}
+               | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
                memo.keys, memo.meta).save(cache_dir, target)
     return BuildResult(target, tuple(sorted(files)), tuple(views), time.perf_counter() - started,
                        tuple(PdfReport(o.path, o.pages, o.omitted) for o in outcomes),

@@ -196,6 +196,7 @@ class RenderMemo:
         self.rebuilt: list[str] = []
         self.reused: list[str] = []
         self.on_disk: set[str] = set()  # reused outputs whose file in ``out`` was read and checked
+        self.digests: dict[str, str] = {}  # the content hash of every output whose bytes were hashed already
         self.fingerprints = fingerprints or Fingerprints()
 
     def key(self, *parts: object) -> str:
@@ -212,6 +213,7 @@ class RenderMemo:
         if digest(data) != self.previous.outputs[path]:
             return None
         self.on_disk.add(path)
+        self.digests[path] = self.previous.outputs[path]
         return data
 
     def recall(self, path: str, key: str, needs_meta: bool = False) -> bytes | None:
@@ -255,7 +257,8 @@ class RenderMemo:
 
     def settle(self, path: str, data: bytes) -> None:
         """Classify an output that is always produced (cheap): reused when its bytes are unchanged."""
-        same = self.previous is not None and self.previous.outputs.get(path) == digest(data)
+        self.digests[path] = digest(data)
+        same = self.previous is not None and self.previous.outputs.get(path) == self.digests[path]
         (self.reused if same else self.rebuilt).append(path)
 
 

@@ -396,7 +396,9 @@ class Rendering:
     def __init__(self, jobs: list[PdfJob], workers: int, progress: Progress | None = None) -> None:
         self._jobs = jobs
         self._progress = progress
-        self._pooled = workers > 1 and len(jobs) > 1
+        # With more than one core the jobs render in worker processes, even a single job, so that
+        # the caller's own work (the web pages) goes on beside them.
+        self._pooled = workers > 1 and bool(jobs)
         self._order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
         # A fresh pool every few documents per worker: the workers are recycled, so WeasyPrint's
         # caches cannot grow without bound over a large desk.
@@ -419,7 +421,13 @@ class Rendering:
         self._started += len(chunk)
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self._pool = ProcessPoolExecutor(max_workers=min(self._workers, len(chunk)), mp_context=context)
+        processes = min(self._workers, len(chunk))
+        if len(self._jobs) <= self._workers:
+            # A handful of jobs (an edit's) leave one core to the caller's own work: the jobs
+            # render one after another, heaviest first, so the brief the book waits for is done
+            # soonest instead of sharing two cores three ways.
+            processes = max(1, min(processes, self._workers - 1))
+        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
         self._futures = {self._pool.submit(run_job, self._jobs[i]): i for i in chunk}
 
     def _record(self, index: int, outcome: PdfOutcome) -> None:

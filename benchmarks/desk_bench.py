@@ -146,14 +146,22 @@ class ServeSession:
         self.process.wait(30)
 
 
-def serve_edits(make_brief: str, project: Path, profile: Path, rounds: int = 5) -> list[tuple[float, str]]:
-    """Times, under ``serve``, of ``rounds`` successive edits of one profile's summary."""
+def serve_edits(make_brief: str, project: Path, profile: Path, rounds: int = 5) -> dict[str, list[tuple[float, str]]]:
+    """Times, under one ``serve`` session, of successive edits of one profile: its summary, then its title.
+
+    A summary shows on the brief's own pages; a title also on the home page, the timeline's
+    filters, the stances page, every source page that cites the brief and the book's contents.
+    """
     session = ServeSession(make_brief, project)
     try:
-        timings = []
+        timings: dict[str, list[tuple[float, str]]] = {"summary": [], "title": []}
         for number in range(rounds):
-            timings.append(session.time_edit(
+            timings["summary"].append(session.time_edit(
                 lambda number=number: append_line(profile, "summary: \"", f"summary: \"Served edit {number}. ")))
+            time.sleep(0.5)
+        for number in range(rounds):
+            timings["title"].append(session.time_edit(
+                lambda number=number: append_line(profile, "title: \"", f"title: \"({number}) ")))
             time.sleep(0.5)
         return timings
     finally:
@@ -215,12 +223,12 @@ def main() -> None:
         print(f"no-op rebuild (fresh process):     {noop:8.2f} s")
         print(f"after editing one profile:         {one_profile:8.2f} s   {out_profile.strip()}")
         print(f"  the same, HTML only (as serve):  {one_profile_html:8.2f} s   {out_profile_html.strip()}")
-        served_seconds = sorted(seconds for seconds, _ in served)
-        print(f"one-profile edit under serve, edit to rebuilt out/ served ({len(served)} edits): "
-              f"median {served_seconds[len(served) // 2]:.2f} s, best {served_seconds[0]:.2f} s, "
-              f"worst {served_seconds[-1]:.2f} s")
-        for seconds, said in served:
-            print(f"    {seconds:5.2f} s   serve: {said}")
+        for kind, timings in served.items():
+            seconds = sorted(seconds for seconds, _ in timings)
+            print(f"one-profile {kind} edit under serve, edit to rebuilt out/ served ({len(timings)} edits): "
+                  f"median {seconds[len(seconds) // 2]:.2f} s, best {seconds[0]:.2f} s, worst {seconds[-1]:.2f} s")
+            for taken, said in timings:
+                print(f"    {taken:5.2f} s   serve: {said}")
         print(f"after editing one cited article:   {one_article:8.2f} s   {out_article.strip()}")
         print(f"after editing a shared template:   {shared_template:8.2f} s   {out_template.strip()}")
         print(f"harvest, cold, one core:           {harvest_seconds:8.1f} s   {megabytes / harvest_seconds:.2f} MB/s "

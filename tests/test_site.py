@@ -128,22 +128,28 @@ def test_search_indexes_briefs_sources_and_actors_but_not_list_pages(built: Buil
 
 
 def test_the_search_plan_keeps_each_brief_in_its_bundle_as_the_desk_grows() -> None:
-    from briefing.site.search import BRIEFS_PER_BUNDLE, PDF_WEIGHT, SearchPlan
+    from briefing.site.search import BRIEFS_PER_BUNDLE, PDF_WEIGHT, SOURCES_PER_BUNDLE, SearchPlan
 
     ids = [f"issue-{n:03d}" for n in range(200)]
-    plan = SearchPlan.of(ids, ids[:10], actor_pages=True, source_pages=True)
-    assert [b.name for b in plan.bundles][:2] == ["sources", "actors"]
+    articles = [f"a{n:05d}" for n in range(1000)]
+    plan = SearchPlan.of(ids, ids[:10], actor_pages=True, source_ids=articles)
+    assert [b.name for b in plan.bundles][:9] == [*(f"sources-{n}" for n in range(8)), "actors"]
     assert [b.folder for b in plan.bundles if b.primary] == ["pagefind"]  # the engine ships once
+    # Each article's page is indexed in one bundle of about SOURCES_PER_BUNDLE.
+    by_bundle = {}
+    for article in articles:
+        by_bundle.setdefault(plan.for_page(f"sources/{article}.html").name, []).append(article)
+    assert len(by_bundle) == 8 and max(map(len, by_bundle.values())) < 2 * SOURCES_PER_BUNDLE
     sizes = {}
     for brief_id in ids:
         sizes[plan.for_brief(brief_id).name] = sizes.get(plan.for_brief(brief_id).name, 0) + 1
     assert len(sizes) == plan.shards == 200 // BRIEFS_PER_BUNDLE and max(sizes.values()) < 2 * BRIEFS_PER_BUNDLE
     assert {plan.for_pdf(i).weight for i in ids[:10]} == {PDF_WEIGHT}
     # A brief added within the same number of bundles leaves every other brief where it was.
-    grown = SearchPlan.of([*ids[:199], "issue-new"], [], actor_pages=True, source_pages=True)
+    grown = SearchPlan.of([*ids[:199], "issue-new"], [], actor_pages=True, source_ids=articles)
     assert all(grown.for_brief(i).folder == plan.for_brief(i).folder for i in ids[:199])
     # Without source pages, the first bundle that has pages is the primary one.
-    small = SearchPlan.of(["a"], [], actor_pages=False, source_pages=False)
+    small = SearchPlan.of(["a"], [], actor_pages=False, source_ids=[])
     assert [(b.name, b.folder, b.primary) for b in small.bundles] == [("briefs-0", "pagefind", True)]
     assert small.merged == []
 

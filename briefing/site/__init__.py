@@ -58,7 +58,7 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
                                        og_type="article", search_type="Brief"), brief=view)
     source_ids = write_source_pages(writer, views, sources)
     plan = SearchPlan.of([view.id for view in views], [view.id for view in views if files[view.id]],
-                         actor_pages=bool(actors), source_pages=bool(source_ids))
+                         actor_pages=bool(actors), source_ids=source_ids)
     write_actor_pages(writer, actors)
     write_timeline_pages(writer, views)
     write_stances_page(writer, views)

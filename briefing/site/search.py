@@ -40,6 +40,9 @@ _ENGINE = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pag
 
 # Briefs per bundle: editing one brief re-indexes its bundle, not every brief on the desk.
 BRIEFS_PER_BUNDLE = 25
+# Source pages per bundle: a brief's new title or quotation changes the pages of the articles
+# it cites, and re-indexes their bundles, not every article on the desk.
+SOURCES_PER_BUNDLE = 128
 # A PDF repeats its brief's words: ranked at half weight, the brief's own page comes first.
 PDF_WEIGHT = 0.5
 
@@ -48,7 +51,7 @@ PDF_WEIGHT = 0.5
 class SearchBundle:
     """One Pagefind index over part of the site, in its own folder."""
 
-    name: str  # "sources", "actors", "briefs-<n>" or "pdfs-<n>"
+    name: str  # "sources-<n>", "actors", "briefs-<n>" or "pdfs-<n>"
     folder: str  # site path: "pagefind" for the primary bundle, "pagefind/<name>" for the others
     primary: bool  # the primary bundle ships the engine; the search page merges the others into it
     weight: float = 1.0  # Pagefind's indexWeight: how its results rank against the other bundles'
@@ -58,26 +61,32 @@ class SearchBundle:
 class SearchPlan:
     """Which bundle indexes which page or PDF.
 
-    Bundles follow what changes together: the source articles change only with the articles,
-    the actor pages with the briefs' quotations, and the briefs and the text of their PDFs
-    are spread over bundles of about ``BRIEFS_PER_BUNDLE`` briefs by a hash of their id, so
-    that editing one brief re-indexes a few dozen pages instead of the whole site. The PDFs
+    Bundles follow what changes together: the source articles change with the articles and
+    the briefs that cite them, the actor pages with the briefs' quotations, and the briefs and
+    the text of their PDFs. Each kind is spread over bundles (of about ``SOURCES_PER_BUNDLE``
+    articles, ``BRIEFS_PER_BUNDLE`` briefs) by a hash of their id, so that editing one brief
+    re-indexes a few hundred pages instead of the whole site. The PDFs
     have bundles of their own, weighted down (``PDF_WEIGHT``). The first bundle with
     anything in it is the primary one; PDFs come last, so it always has the full weight.
     """
 
     bundles: tuple[SearchBundle, ...]
     shards: int  # how many bundles the briefs (and, apart, their PDFs) are spread over
+    source_shards: int = 1  # how many bundles the source articles are spread over
 
     @classmethod
-    def of(cls, brief_ids: list[str], pdf_brief_ids: list[str], actor_pages: bool, source_pages: bool) -> SearchPlan:
-        """The bundles for a site of ``brief_ids``, the briefs ``pdf_brief_ids`` with PDFs, and actor and source pages."""
+    def of(cls, brief_ids: list[str], pdf_brief_ids: list[str], actor_pages: bool,
+           source_ids: list[str]) -> SearchPlan:
+        """The bundles for a site of ``brief_ids``, the briefs ``pdf_brief_ids`` with PDFs, actor pages
+        (if any) and the pages of the articles ``source_ids``."""
         shards = max(1, -(-len(brief_ids) // BRIEFS_PER_BUNDLE))
-        named = [("sources", 1.0)] * source_pages + [("actors", 1.0)] * actor_pages
+        source_shards = max(1, -(-len(source_ids) // SOURCES_PER_BUNDLE))
+        named = [(f"sources-{n}", 1.0) for n in sorted({_shard(i, source_shards) for i in source_ids})]
+        named += [("actors", 1.0)] * actor_pages
         named += [(f"briefs-{n}", 1.0) for n in sorted({_shard(i, shards) for i in brief_ids})]
         named += [(f"pdfs-{n}", PDF_WEIGHT) for n in sorted({_shard(i, shards) for i in pdf_brief_ids})]
         return cls(tuple(SearchBundle(name, SEARCH_FOLDER if not n else f"{SEARCH_FOLDER}/{name}", not n, weight)
-                         for n, (name, weight) in enumerate(named)), shards)
+                         for n, (name, weight) in enumerate(named)), shards, source_shards)
 
     def named(self, name: str) -> SearchBundle:
         return next(bundle for bundle in self.bundles if bundle.name == name)
@@ -94,7 +103,10 @@ class SearchPlan:
         """The bundle of the page at ``path`` (a brief's page names its brief)."""
         if brief_id is not None:
             return self.for_brief(brief_id)
-        return self.named(path.split("/", 1)[0])
+        folder, _, name = path.partition("/")
+        if folder == "sources":
+            return self.named(f"sources-{_shard(name.removesuffix('.html'), self.source_shards)}")
+        return self.named(folder)
 
     @property
     def merged(self) -> list[dict[str, object]]:

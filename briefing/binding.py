@@ -372,6 +372,7 @@ class _BoundPart:
     keyed: list[tuple[object, str, int]]  # (page or annotation, /StructParents or /StructParent, its own key)
     destinations: list[tuple[str, object]]
     bookmarks: list  # its top outline items
+    opening_entries: object  # what the book takes over from the opening as it is (see _opening_entries), or nothing
     offset: int | None = None  # the key offset its pages and annotations carry now
     stamped: list[tuple[int, int] | None] = field(default_factory=list)  # per page: (book page, folio serial)
 
@@ -403,6 +404,10 @@ class BookBinder:
     part order; a fresh bind copies each part into its block, a rebind copies the part to the
     top and swaps its non-stream objects (streams never go into object streams) down into the
     block, in the order they were copied. Everything ``finish`` makes is a stream or direct.
+    The book starts as an empty PDF whose catalog, structure tree root, Document element and
+    outline the binder makes before any part, so the opening is a part like the others: what
+    the book takes over from it as it is (its language, metadata, document information...)
+    comes along in its block, and ``finish`` sets it in the book.
     """
 
     def __init__(self) -> None:
@@ -411,6 +416,7 @@ class BookBinder:
         self._folio: _Folio | None = None
         self._folios_taken = 0
         self._fresh_top = 0
+        self._version = ("1.3", 0)  # the book's PDF version and extension level: its opening's, once bound
 
     def __enter__(self) -> BookBinder:
         return self
@@ -479,8 +485,7 @@ class BookBinder:
         structure.ParentTree = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
         structure.ParentTreeNextKey = offset
         self._document.K = pikepdf.Array(elements)
-        if "/Names" not in book.Root:
-            book.Root.Names = pikepdf.Dictionary()
+        _set_opening_entries(book, self._parts[0].opening_entries)
         book.Root.Names.Dests = pikepdf.Dictionary(
             Names=pikepdf.Array([item for name in sorted(named) for item in (name, named[name])]))
         _link_outline(self._outline, bookmarks)
@@ -491,8 +496,9 @@ class BookBinder:
         # of 0.78 s), for a book 5% larger.
         pikepdf.settings.set_flate_compression_level(1)
         try:
-            book.save(output, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                      recompress_flate=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            book.save(output, min_version=self._version, deterministic_id=True,
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False,
+                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
         finally:
             pikepdf.settings.set_flate_compression_level(-1)  # qpdf's default, for whatever else it writes here
         return output.getvalue()
@@ -501,26 +507,20 @@ class BookBinder:
         import pikepdf
 
         self.close()
-        book = self._book = pikepdf.open(io.BytesIO(parts[0]))
-        self._document = _document_element(book)
-        if "/Outlines" not in book.Root:
-            book.Root.Outlines = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
-        self._outline = book.Root.Outlines
+        book = self._book = pikepdf.new()
+        # What spans the book is the binder's own, made before any part so that it keeps its
+        # place among the book's objects whatever part is rebound later.
+        structure = book.Root.StructTreeRoot = book.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+        self._document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem,
+                                                               S=pikepdf.Name.Document, P=structure))
+        structure.K = pikepdf.Array([self._document])
+        self._outline = book.Root.Outlines = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+        book.Root.Names = pikepdf.Dictionary()
         # Every folio is drawn inside q ... Q; one stream opens them all.
         self._save_state = book.make_stream(b"q\n")
-        kids = self._document.K
-        entries = _number_tree(book.Root.StructTreeRoot.ParentTree)
-        pages = [page.obj for page in book.pages]
-        self._parts = [_BoundPart(
-            digests[0], range(0), [], pages, [(page.get("/Contents"), page.get("/Resources")) for page in pages],
-            list(kids) if isinstance(kids, pikepdf.Array) else [kids], sorted(entries.items()),
-            max(entries, default=-1) + 1, [], _named_destinations(book), _outline_items(self._outline),
-            offset=0, stamped=[None] * len(pages))]
-        for data, digest in zip(parts[1:], digests[1:]):
-            # One part open at a time: each open PDF costs some 1.5 MB, a large desk's book
-            # has hundreds of parts, and what is copied no longer needs its source.
-            with pikepdf.open(io.BytesIO(data)) as source:
-                carrier, copied, keys, names = _copy_part(book, source)
+        for index, (data, digest) in enumerate(zip(parts, digests)):
+            carrier, copied, keys, names = self._copy(index, data)
             # Room for a rendering of the part a quarter larger, held by placeholders: qpdf writes
             # a book whose object numbers leave gaps a quarter slower.
             block = range(copied.start, copied.start + len(copied) + len(copied) // 4 + 64)
@@ -532,14 +532,27 @@ class BookBinder:
             self._parts.append(part)
         self._fresh_top = _mark(book)
 
+    def _copy(self, index: int, data: bytes):
+        """Part ``index``, given as ``data``, copied into the book by :func:`_copy_part`.
+
+        The opening's PDF version is the book's.
+        """
+        import pikepdf
+
+        # One part open at a time: each open PDF costs some 1.5 MB, a large desk's book has
+        # hundreds of parts, and what is copied no longer needs its source.
+        with pikepdf.open(io.BytesIO(data)) as source:
+            if index == 0:
+                self._version = (source.pdf_version, source.extension_level)
+            return _copy_part(self._book, source, opening=index == 0)
+
     def _rebind(self, index: int, data: bytes, digest: bytes) -> bool:
         """Replace part ``index`` by ``data`` in its block; False when its objects do not fit there."""
         import pikepdf
 
         book = self._book
         old = self._parts[index]
-        with pikepdf.open(io.BytesIO(data)) as source:
-            carrier, copied, keys, names = _copy_part(book, source)
+        carrier, copied, keys, names = self._copy(index, data)
         objects = [book.get_object((number, 0)) for number in copied]
         movable = [obj for obj in objects if not isinstance(obj, pikepdf.Stream)]
         if len(movable) > len(old.block):
@@ -569,7 +582,8 @@ class BookBinder:
         """The record of a part copied by :func:`_copy_part`, its top structure elements hung under the Document."""
         import pikepdf
 
-        pages, elements, values, destinations, bookmarks = (list(items) for items in carrier)
+        *lists, opening_entries = carrier
+        pages, elements, values, destinations, bookmarks = (list(items) for items in lists)
         for element in elements:
             if element.get("/S") == pikepdf.Name.Document:
                 element.S = pikepdf.Name.Part
@@ -584,7 +598,7 @@ class BookBinder:
         return _BoundPart(digest, block, occupied, pages,
                           [(page.get("/Contents"), page.get("/Resources")) for page in pages], elements,
                           list(zip(keys, values)), max(keys, default=-1) + 1, keyed, list(zip(names, destinations)),
-                          bookmarks, stamped=[None] * len(pages))
+                          bookmarks, opening_entries, stamped=[None] * len(pages))
 
     def _take_folio(self, folio: bytes) -> None:
         import hashlib
@@ -659,20 +673,23 @@ def _take_stream_data(book, numbers: range) -> None:
                          type_check=False)
 
 
-def _copy_part(book, source):
+def _copy_part(book, source, opening: bool = False):
     """Copy a part's pages, top structure elements, parent-tree values, destinations and bookmarks into ``book``.
 
-    Returns the copy of a carrier array of those five lists (in that order), the numbers of
-    the objects copied (consecutive, past every number in use), the part's parent-tree keys
-    and its destinations' names. The copying is the same whether the part is bound fresh or
-    rebound, so its objects come in the same order.
+    Returns the copy of a carrier array of those five lists (in that order) and of what the
+    book takes over from the part as it is (see :func:`_opening_entries`; nothing but for the
+    ``opening``), the numbers of the objects copied (consecutive, past every number in use),
+    the part's parent-tree keys and its destinations' names. The copying is the same whether
+    the part is bound fresh or rebound, so its objects come in the same order.
     """
     import pikepdf
 
     structure = source.Root.StructTreeRoot
-    kids = list(structure.K) if isinstance(structure.K, pikepdf.Array) else [structure.K]
+    kids = _kids(structure)
+    if opening and len(kids) == 1 and kids[0].get("/S") == pikepdf.Name.Document:
+        kids = _kids(kids[0])  # the book's own Document element stands for the opening's
     for kid in kids:
-        del kid["/P"]  # the source's tree root stays behind
+        del kid["/P"]  # the source's tree root (or Document element) stays behind
     entries = _number_tree(structure.ParentTree)
     keys = sorted(entries)
     destinations = _named_destinations(source)
@@ -681,7 +698,8 @@ def _copy_part(book, source):
     carrier = source.make_indirect(pikepdf.Array([
         pikepdf.Array(pages), pikepdf.Array(kids), pikepdf.Array([entries[key] for key in keys]),
         pikepdf.Array([value for _, value in destinations]),
-        pikepdf.Array(_outline_items(outline) if outline is not None else [])]))
+        pikepdf.Array(_outline_items(outline) if outline is not None else []),
+        _opening_entries(source) if opening else pikepdf.Dictionary()]))
     before = _mark(book)
     for page in pages:
         # qpdf copies a page only when asked for it itself; references to it are then to the copy.
@@ -690,6 +708,51 @@ def _copy_part(book, source):
     copied = range(before + 1, _mark(book))
     _take_stream_data(book, copied)
     return copy, copied, keys, [name for name, _ in destinations]
+
+
+# The entries of the book's catalog, structure tree root and name dictionary that the binder
+# puts together from every part; the opening's others are the book's (see _opening_entries).
+BOUND_ENTRIES = {
+    "/Root": {"/Type", "/Pages", "/StructTreeRoot", "/Outlines", "/Names"},
+    "/StructTreeRoot": {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey"},
+    "/Names": {"/Dests"},
+}
+
+
+def _opening_entries(opening):
+    """What the book takes over from its opening as it is, as a dictionary.
+
+    The entries of the opening's catalog, structure tree root and name dictionary that are
+    not in ``BOUND_ENTRIES`` (language, mark info, viewer preferences, metadata, output
+    intents, role map...), under those three names, and its trailer's document information
+    and file identifier (whose first string qpdf keeps when it writes the book).
+    """
+    import pikepdf
+
+    taken = pikepdf.Dictionary()
+    for name, bound in BOUND_ENTRIES.items():
+        holder = opening.Root if name == "/Root" else opening.Root.get(name)
+        taken[name] = pikepdf.Dictionary({key: holder[key] for key in holder.keys() if key not in bound}
+                                         if holder is not None else {})
+    for key in ("/Info", "/ID"):
+        if key in opening.trailer:
+            taken[key] = opening.trailer[key]
+    return taken
+
+
+def _set_opening_entries(book, taken) -> None:
+    """Give ``book`` the entries :func:`_opening_entries` took from its opening, in place of an earlier opening's."""
+    for name, bound in BOUND_ENTRIES.items():
+        holder = book.Root if name == "/Root" else book.Root[name]
+        for key in [key for key in holder.keys() if key not in bound]:
+            del holder[key]
+        for key, value in taken[name].items():
+            holder[key] = value
+    for key in ("/Info", "/ID"):
+        if key in taken:
+            book.trailer[key] = taken[key]
+        elif key in book.trailer:
+            del book.trailer[key]
 
 
 def _redirect(holder, moved: dict) -> None:
@@ -766,20 +829,11 @@ def _number_tree(tree) -> dict[int, object]:
     return entries
 
 
-def _document_element(book):
-    """The book's top ``Document`` structure element (made when the front matter has several at the top)."""
+def _kids(element) -> list:
+    """The kids of a structure element or tree root, as a list (its /K may hold one alone)."""
     import pikepdf
 
-    root = book.Root.StructTreeRoot
-    kids = root.K if isinstance(root.K, pikepdf.Array) else pikepdf.Array([root.K])
-    if len(kids) == 1 and kids[0].get("/S") == pikepdf.Name.Document:
-        return kids[0]
-    document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document,
-                                                     P=root, K=kids))
-    for kid in kids:
-        kid.P = document
-    root.K = pikepdf.Array([document])
-    return document
+    return list(element.K) if isinstance(element.K, pikepdf.Array) else [element.K]
 
 
 if __name__ == "__main__":

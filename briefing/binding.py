@@ -389,9 +389,9 @@ class BookBinder:
     """A briefing book held in memory, so that a new rendering of a few parts is bound in by itself.
 
     :meth:`update` takes the parts and folio of a build. It binds the book afresh the first
-    time and whenever the opening, the number of parts or more than a quarter of them
-    changed (or a part outgrew the room kept for it, or the book has worn out, see
-    ``WORN_OUT``); otherwise it replaces only the parts whose bytes changed (their pages,
+    time and whenever the number of parts or more than a quarter of them changed (or a part
+    outgrew the room kept for it, or the book has worn out, see ``WORN_OUT``); otherwise it
+    replaces only the parts whose bytes changed, the opening included (their pages,
     structure and bookmarks; their old objects are emptied). :meth:`finish` then puts together
     everything that spans the book (parent tree and structure keys, named destinations,
     outline, folio page numbers) from what each part brought, and writes the book.
@@ -441,7 +441,7 @@ class BookBinder:
                    if index >= len(self._parts) or self._parts[index].digest != digest]
         try:
             worn_out = self._book is not None and _mark(self._book) - self._fresh_top > WORN_OUT
-            if (self._book is None or worn_out or len(parts) != len(self._parts) or 0 in changed
+            if (self._book is None or worn_out or len(parts) != len(self._parts)
                     or len(changed) > REBIND_AT_MOST * len(parts)
                     or not all(self._rebind(index, parts[index], digests[index]) for index in changed)):
                 self._bind_afresh(parts, digests)

@@ -191,14 +191,14 @@ BRIEF_ORDER = ["minsk-implementation", "sanctions", "savchenko-case", "syria-cea
 
 @pytest.fixture(scope="module")
 def printed(built: BuildResult) -> dict[str, bytes]:
-    """Each brief's PDF, the handout that stands in for the book's opening, and a folio long enough (the book twice)."""
+    """Each brief's PDF, the handout that stands in for the book's opening, and a folio long enough (the book thrice)."""
     pdfs = {profile_id: (built.out / "pdf" / f"{profile_id}.pdf").read_bytes() for profile_id in PROFILES}
     pdfs["opening"] = (built.out / "pdf" / "savchenko-case-handout.pdf").read_bytes()
     with pikepdf.open(built.out / "pdf" / "briefing-book.pdf") as book, pikepdf.new() as folio, \
             warnings.catch_warnings():
         warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)  # a folio needs no destinations
-        folio.pages.extend(book.pages)
-        folio.pages.extend(book.pages)
+        for _ in range(3):
+            folio.pages.extend(book.pages)
         output = io.BytesIO()
         folio.save(output)
         pdfs["folio"] = output.getvalue()
@@ -266,16 +266,15 @@ def test_a_new_folio_restamps_every_page_to_the_bytes_of_a_fresh_bind(printed: d
         assert binder.finish() == bind_book(parts, other_folio)
 
 
-def test_a_new_opening_another_number_of_parts_or_many_changes_bind_afresh(printed: dict[str, bytes]) -> None:
+def test_another_number_of_parts_or_many_changes_bind_afresh(printed: dict[str, bytes]) -> None:
     from briefing.binding import BookBinder
 
     parts = _parts(printed, *BRIEF_ORDER)
-    new_opening = [printed["sanctions"], *parts[1:]]
     fewer = parts[:-1]
     many = _parts(printed, *reversed(BRIEF_ORDER))
     with BookBinder() as binder:
         binder.update(parts, printed["folio"])
-        for changed in (new_opening, fewer, many, parts):
+        for changed in (fewer, many, parts):
             assert binder.update(changed, printed["folio"]) == list(range(len(changed)))
             assert binder.finish() == bind_book(changed, printed["folio"])
 
@@ -286,10 +285,12 @@ def test_a_brief_that_outgrows_its_room_binds_the_book_afresh(printed: dict[str,
     parts = _parts(printed, *BRIEF_ORDER)
     grown = _parts(printed, "minsk-implementation", "sanctions", "syria-transition", "syria-ceasefire",
                    "syria-transition")  # savchenko-case has about a quarter of its objects
+    grown_opening = [printed["sanctions"], *grown[1:]]  # a brief has some five times the objects of a handout
     with BookBinder() as binder:
         binder.update(parts, printed["folio"])
-        assert binder.update(grown, printed["folio"]) == list(range(len(grown)))
-        assert binder.finish() == bind_book(grown, printed["folio"])
+        for changed in (grown, grown_opening):
+            assert binder.update(changed, printed["folio"]) == list(range(len(changed)))
+            assert binder.finish() == bind_book(changed, printed["folio"])
 
 
 def test_a_sequence_of_updates_gives_the_bytes_of_a_fresh_bind_after_each(printed: dict[str, bytes]) -> None:
@@ -317,6 +318,88 @@ def test_a_sequence_of_updates_gives_the_bytes_of_a_fresh_bind_after_each(printe
             assert binder.update(parts, folio) == rebound
             assert binder.finish() == bind_book(parts, folio), changes
         assert binder.finish() == first
+
+
+@pytest.fixture(scope="module")
+def own_parts(config: Config, printed: dict[str, bytes]) -> dict[str, list[bytes]]:
+    """The book's opening and matrix as a build renders them for the briefs as printed, and for the
+    first brief printed on five pages instead of six: every start page after it moves, in both."""
+    from briefing.binding import PrintedLayout
+    from briefing.pdf import render_jobs
+    from briefing.products import BookLengths, book_part_jobs
+    from briefing.rendering import brief_view, font_faces, make_environment
+
+    project = gather(config)
+    views = [brief_view(project.briefs[p], project.sources, project.registry) for p in BRIEF_ORDER]
+    env = make_environment([config.templates])
+    layouts = [printed_layout(printed[p]) for p in BRIEF_ORDER]
+    shorter = [PrintedLayout(5, layouts[0].anchors), *layouts[1:]]
+    jobs = [job for chosen in (layouts, shorter)
+            for job in book_part_jobs(views, chosen, BookLengths(2, (1,)), config, env, font_faces(),
+                                      (config.project,))]
+    opening, matrix, shorter_opening, shorter_matrix = (outcome.data for outcome in render_jobs(jobs, 1))
+    assert opening != shorter_opening and matrix != shorter_matrix
+    return {"as printed": [opening, matrix], "first brief shorter": [shorter_opening, shorter_matrix]}
+
+
+# With the opening and the matrix, 13 parts: a quarter of them is more than three.
+LONG_BOOK = [*BRIEF_ORDER, *BRIEF_ORDER, "savchenko-case"]
+
+
+def _book(own: list[bytes], printed: dict[str, bytes], briefs: list[str]) -> list[bytes]:
+    return [*own, *(printed[name] for name in briefs)]
+
+
+def test_a_new_opening_is_rebound_in_place_and_keeps_what_the_book_takes_from_it(
+        printed: dict[str, bytes], own_parts: dict[str, list[bytes]], tmp_path: Path) -> None:
+    from briefing.binding import BookBinder
+
+    parts = _book(own_parts["as printed"], printed, BRIEF_ORDER)
+    renumbered = [own_parts["first brief shorter"][0], *parts[1:]]
+    handout = [printed["opening"], *parts[1:]]  # one page, not two: every page after it moves
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        for changed in (renumbered, handout, renumbered):
+            assert binder.update(changed, printed["folio"]) == [0]
+            rebound = binder.finish()
+            assert rebound == bind_book(changed, printed["folio"])
+    (tmp_path / "book.pdf").write_bytes(rebound)
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "book.pdf")], capture_output=True).returncode == 0
+    with pikepdf.open(io.BytesIO(rebound)) as book, pikepdf.open(io.BytesIO(renumbered[0])) as opening:
+        assert str(book.Root.Lang) == str(opening.Root.Lang) == "en"
+        assert book.Root.MarkInfo.Marked is True and book.Root.ViewerPreferences.DisplayDocTitle is True
+        metadata = book.Root.Metadata.read_bytes()  # pikepdf writes it again, in its own layout
+        assert b'pdfuaid:part="1"' in metadata and str(opening.docinfo.Title).encode() in metadata
+        assert {key: str(value) for key, value in book.docinfo.items()} == \
+            {key: str(value) for key, value in opening.docinfo.items()}
+        assert bytes(book.trailer.ID[0]) == bytes(opening.trailer.ID[0])
+        assert book.pdf_version == opening.pdf_version
+        assert len(book.pages) == 2 + 1 + 6 + 6 + 3 + 5 + 8
+
+
+def test_the_opening_matrix_and_a_brief_of_another_length_are_rebound_together_to_the_bytes_of_a_fresh_bind(
+        printed: dict[str, bytes], own_parts: dict[str, list[bytes]]) -> None:
+    from briefing.binding import BookBinder
+
+    as_printed, shorter = own_parts["as printed"], own_parts["first brief shorter"]
+    parts = _book(as_printed, printed, LONG_BOOK)
+    first_shorter = ["syria-ceasefire", *LONG_BOOK[1:]]  # six pages become five
+    other_folio = _reordered(printed["folio"])
+    steps = [
+        (_book([shorter[0], as_printed[1]], printed, first_shorter), printed["folio"], [0, 2]),
+        (_book(shorter, printed, first_shorter), printed["folio"], [1]),
+        (parts, other_folio, [0, 1, 2]),
+        (_book(shorter, printed, [*first_shorter[:7], "syria-transition", *first_shorter[8:]]), other_folio,
+         list(range(len(parts)))),  # four parts changed: bound afresh
+        (_book(shorter, printed, first_shorter), printed["folio"], [9]),
+    ]
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        for changed, folio, rebound in steps:
+            assert binder.update(changed, folio) == rebound
+            assert binder.finish() == bind_book(changed, folio), rebound
 
 
 def test_a_binder_worn_out_by_updates_binds_afresh(printed: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:

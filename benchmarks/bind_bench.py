@@ -1,4 +1,4 @@
-"""Benchmark (not a test): binding the briefing book afresh against rebinding one part of it.
+"""Benchmark (not a test): binding the briefing book afresh against rebinding some of its parts.
 
 Prints, for one set of book parts:
 - a fresh bind (``bind_book``);
@@ -6,8 +6,13 @@ Prints, for one set of book parts:
   finishing the book (update and finish timed apart);
 - the same for a part of another length (a matrix run stands in for a brief: every page
   number, structure key and folio after it moves);
+- the same for the opening (written again by qpdf: other bytes, as a new rendering after an
+  edit to a title or date would be), alone, and with that brief of another length;
+- the opening, a run of the matrix and that brief, as an edit to the brief's title changes
+  them; and the opening, every run of the matrix that cites a page after the brief, and the
+  brief of another length, as a change in the brief's length does;
 - a ``LiveBinder`` round trip (the request, the rebind and the book coming back) for a
-  one-part change, and the live process's peak memory.
+  one-part change and for the opening and one brief, and the live process's peak memory.
 
 Every rebound book is checked once against a fresh bind of the same parts (the bytes must
 be the same). Each time is the best of ``--repeat`` runs; the median follows in brackets.
@@ -66,33 +71,53 @@ def timed(repeat: int, action) -> tuple[str, object]:
     return f"{min(times):6.3f} s  [{statistics.median(times):.3f}]", result
 
 
-def alternating(parts: list[bytes], index: int, other: bytes):
-    """Part lists that swap part ``index`` for ``other`` and back, one call after another."""
-    versions = itertools.cycle([[*parts[:index], other, *parts[index + 1:]], parts])
+def alternating(parts: list[bytes], others: dict[int, bytes]):
+    """Part lists that swap each part ``index`` for ``others[index]`` and back, one call after another."""
+    versions = itertools.cycle([[others.get(index, data) for index, data in enumerate(parts)], parts])
     return lambda: next(versions)
 
 
 def rewritten(data: bytes) -> bytes:
-    """The same PDF written again by qpdf: other bytes, as a new rendering of a brief would be."""
+    """The same PDF written again by qpdf, its object streams kept: other bytes (a new file identifier) of
+    about the same size, as a new rendering of a part would be."""
     import io
 
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         output = io.BytesIO()
-        pdf.save(output, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        pdf.save(output)
         return output.getvalue()
 
 
-def rebinding(label: str, binder: BookBinder, parts: list[bytes], folio: bytes, index: int, other: bytes,
+def matrix_runs_citing_after(parts: list[bytes], layouts: list, index: int) -> list[int]:
+    """The indices of the matrix runs that cite a page of a brief after part ``index``.
+
+    A run holds only stand-ins for the briefs' positions tables; a brief (and the opening)
+    holds a ``brief-`` anchor.
+    """
+    briefs = {name.removeprefix("brief-"): number for number in range(1, len(parts))
+              for name in layouts[number].anchors if name.startswith("brief-")}
+    runs = range(1, min(briefs.values()))
+    return [run for run in runs if any(briefs.get(name.removesuffix("-positions"), 0) > index
+                                       for name in layouts[run].anchors)]
+
+
+def rebinding(label: str, binder: BookBinder, parts: list[bytes], folio: bytes, others: dict[int, bytes],
               repeat: int) -> None:
-    """Time rebinding part ``index`` of a bound book as ``other`` and back, and finishing the book."""
-    next_parts = alternating(parts, index, other)
+    """Time rebinding each part ``index`` of a book bound afresh from ``parts`` as ``others[index]`` and back,
+    and finishing the book.
+
+    Afresh, so that what earlier measurements left behind does not wear the book out (see ``WORN_OUT``).
+    """
+    binder.close()
+    binder.update(parts, folio)
+    next_parts = alternating(parts, others)
     updates, finishes = [], []
     for _ in range(repeat):
         changed = next_parts()
         started = time.perf_counter()
-        assert binder.update(changed, folio) == [index], "the part should have been rebound in place"
+        assert binder.update(changed, folio) == sorted(others), "the parts should have been rebound in place"
         updated = time.perf_counter()
         data = binder.finish()
         updates.append(updated - started)
@@ -118,7 +143,8 @@ def main() -> None:
     if not args.input:
         parser.error("give --input (or --capture with --config)")
     parts, folio = pickle.loads(args.input.read_bytes())
-    lengths = [printed_layout(data).pages for data in parts]
+    layouts = [printed_layout(data) for data in parts]
+    lengths = [layout.pages for layout in layouts]
     # A brief from the last third of the book, so that parts follow it; its stand-ins are
     # another brief of its length (or, without one, itself written again) and the smallest
     # part of another length.
@@ -133,21 +159,31 @@ def main() -> None:
     print(f"fresh bind: {text}  ({len(fresh) / 1e6:.1f} MB)")
 
     with BookBinder() as binder:
-        binder.update(parts, folio)
-        assert binder.finish() == fresh
-        rebinding("rebind one brief, same length, and finish", binder, parts, folio, index, same, args.repeat)
-        rebinding("rebind one brief, another length, and finish", binder, parts, folio, index, parts[other],
+        rebinding("rebind one brief, same length, and finish", binder, parts, folio, {index: same}, args.repeat)
+        rebinding("rebind one brief, another length, and finish", binder, parts, folio, {index: parts[other]},
+                  args.repeat)
+        opening = rewritten(parts[0])
+        rebinding("rebind the opening and finish", binder, parts, folio, {0: opening}, args.repeat)
+        rebinding("rebind the opening and one brief, another length, and finish", binder, parts, folio,
+                  {0: opening, index: parts[other]}, args.repeat)
+        rebinding("rebind the opening, a matrix run and one brief, same length, and finish", binder, parts,
+                  folio, {0: opening, 1: rewritten(parts[1]), index: same}, args.repeat)
+        runs = matrix_runs_citing_after(parts, layouts, index)
+        rebinding(f"rebind the opening, {len(runs)} matrix runs and one brief, another length, and finish", binder,
+                  parts, folio, {0: opening, **{run: rewritten(parts[run]) for run in runs}, index: parts[other]},
                   args.repeat)
 
     with LiveBinder() as live:
         text, _ = timed(1, lambda: live.bind(parts, folio))
         print(f"live binder, first request (every part sent, bound afresh): {text}")
         # New bytes each time, as after an edit: the process holds only the last request's parts.
-        next_parts = alternating(parts, index, rewritten(same))
-        sent = live.bytes_sent
-        text, _ = timed(args.repeat, lambda: live.bind(next_parts(), folio))
-        per_request = (live.bytes_sent - sent) / args.repeat
-        print(f"live binder, one brief changed: {text}  ({per_request / 1e3:.0f} kB sent per request)")
+        for label, others in (("one brief changed", {index: rewritten(same)}),
+                              ("the opening and one brief changed", {0: opening, index: rewritten(same)})):
+            next_parts = alternating(parts, others)
+            sent = live.bytes_sent
+            text, _ = timed(args.repeat, lambda: live.bind(next_parts(), folio))
+            per_request = (live.bytes_sent - sent) / args.repeat
+            print(f"live binder, {label}: {text}  ({per_request / 1e3:.0f} kB sent per request)")
         print(f"live binder process, peak memory: {live.peak_memory / 2**20:.0f} MB")
 
 

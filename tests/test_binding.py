@@ -191,7 +191,7 @@ BRIEF_ORDER = ["minsk-implementation", "sanctions", "savchenko-case", "syria-cea
 
 @pytest.fixture(scope="module")
 def printed(built: BuildResult) -> dict[str, bytes]:
-    """Each brief's PDF, the handout that stands in for the book's opening, and a folio long enough (the book thrice)."""
+    """Each brief's PDF, the handout that stands in for the book's opening, and a folio as long as three books."""
     pdfs = {profile_id: (built.out / "pdf" / f"{profile_id}.pdf").read_bytes() for profile_id in PROFILES}
     pdfs["opening"] = (built.out / "pdf" / "savchenko-case-handout.pdf").read_bytes()
     with pikepdf.open(built.out / "pdf" / "briefing-book.pdf") as book, pikepdf.new() as folio, \
@@ -376,6 +376,33 @@ def test_a_new_opening_is_rebound_in_place_and_keeps_what_the_book_takes_from_it
         assert bytes(book.trailer.ID[0]) == bytes(opening.trailer.ID[0])
         assert book.pdf_version == opening.pdf_version
         assert len(book.pages) == 2 + 1 + 6 + 6 + 3 + 5 + 8
+
+
+def test_what_the_book_takes_from_its_opening_comes_and_goes_with_a_rebound_opening(printed: dict[str, bytes]) -> None:
+    from briefing.binding import BookBinder
+
+    with pikepdf.open(io.BytesIO(printed["opening"])) as pdf:  # as a PDF/A opening with a role map would be
+        profile = pdf.make_stream(b"an ICC profile", N=3)
+        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1, DestOutputProfile=profile))])
+        pdf.Root.StructTreeRoot.RoleMap = pikepdf.Dictionary(Note=pikepdf.Name.P)
+        output = io.BytesIO()
+        pdf.save(output)
+    parts = _parts(printed, *BRIEF_ORDER)
+    intended = [output.getvalue(), *parts[1:]]
+    with BookBinder() as binder:
+        binder.update(parts, printed["folio"])
+        binder.finish()
+        for changed, taken in ((intended, True), (parts, False)):
+            assert binder.update(changed, printed["folio"]) == [0]
+            rebound = binder.finish()
+            assert rebound == bind_book(changed, printed["folio"])
+            with pikepdf.open(io.BytesIO(rebound)) as book:
+                assert ("/OutputIntents" in book.Root) is taken
+                assert ("/RoleMap" in book.Root.StructTreeRoot) is taken
+                if taken:
+                    assert book.Root.OutputIntents[0].DestOutputProfile.read_bytes() == b"an ICC profile"
+                    assert book.Root.StructTreeRoot.RoleMap.Note == pikepdf.Name.P
 
 
 def test_the_opening_matrix_and_a_brief_of_another_length_are_rebound_together_to_the_bytes_of_a_fresh_bind(

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .actors import Registry, load_actors
 from .buildcache import (BuildState, Fingerprints, JsonStore, PartCache, RenderMemo, digest, input_fingerprint,
@@ -222,6 +222,7 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
     started = time.perf_counter()
     target = (out or config.out).resolve()
     guard_output_folder(target, config)
+    workspace.wait_for_removal()
     recover_output_folder(target)
     cache_dir = config.project / ".cache"
     fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products),
@@ -268,8 +269,11 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
         if pdfs:
             pdfs.cancel()
         raise
-    write_atomically(target, files, unchanged=memo.on_disk)
+    write_atomically(target, files, unchanged=memo.on_disk, remove=workspace.remove_later if workspace.kept else None)
     workspace.fingerprints = memo.fingerprints.settled()
+    if pdfs and workspace.kept and not workspace.pdf_engine_warm:
+        pdfs.warm_engine()
+        workspace.pdf_engine_warm = True
     BuildState(fingerprint, {path: memo.digests.get(path) or digest(data) for path, data in files.items()}
                | {OUTPUT_MARKER: digest(_MARKER_TEXT)},
                memo.keys, memo.meta).save(cache_dir, target)
@@ -345,6 +349,13 @@ class PendingPdfs(Mapping[str, bytes]):
                     book.cancel()
                 raise
         return self._finished
+
+    def warm_engine(self) -> None:
+        """Lay out a brief here, for the workers a long-running process forks later to start warm (see :func:`pdf.warm_up`)."""
+        from .pdf import warm_up
+
+        if self._jobs:
+            warm_up(self._jobs[0])
 
     def cancel(self) -> None:
         """Stop rendering and binding: the build failed elsewhere and will write nothing."""
@@ -607,8 +618,13 @@ def recover_output_folder(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] | frozenset[str] = frozenset()) -> None:
+def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] | frozenset[str] = frozenset(),
+                     remove: Callable[[Path], None] | None = None) -> None:
     """Write ``files`` into a fresh folder beside ``target`` and swap it in whole.
+
+    The output it replaces is removed by ``remove`` (default: at once, before returning);
+    until then it waits beside ``target`` as ``.<name>.old-<pid>``, which the next build's
+    :func:`recover_output_folder` removes should the process stop first.
 
     A file named in ``unchanged`` already holds these bytes in ``target``: the new folder
     gets a hard link to it rather than a copy (nothing ever writes into a built file, so
@@ -637,7 +653,10 @@ def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] 
         if target.exists():
             target.rename(retired)
         staging.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
+        if remove is None:
+            shutil.rmtree(retired, ignore_errors=True)
+        elif retired.exists():
+            remove(retired)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -108,6 +108,10 @@ class Workspace:
         # A binding.LiveBinder, when the process keeps one (serve does): it holds the last book
         # and rebinds only the briefs that changed.
         self.binder: object | None = None
+        self._removing = None  # the thread removing the output the last build replaced
+        # Whether this process has laid out a document already, so that the PDF workers it
+        # forks start with the engine's caches (and Python's specialised code) warm.
+        self.pdf_engine_warm = False
         # What the current (or last) build reused and computed, stage by stage.
         self.reused: Counter[str] = Counter()
         self.computed: Counter[str] = Counter()
@@ -147,13 +151,34 @@ class Workspace:
         self._latest[type(value)] = value
         return value
 
+    def remove_later(self, folder: Path) -> None:
+        """Remove ``folder`` (a replaced output) in the background: the new output is already in place.
+
+        A removal still running when the next one is asked for is waited for first, so at most
+        one old output waits beside the new one.
+        """
+        import shutil
+        import threading
+
+        self.wait_for_removal()
+        self._removing = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
+                                          name="make-brief-remove", daemon=True)
+        self._removing.start()
+
+    def wait_for_removal(self) -> None:
+        """Wait until the replaced output being removed is gone."""
+        if self._removing is not None:
+            self._removing.join()
+            self._removing = None
+
     @property
     def empty(self) -> bool:
         """Whether no build has left anything here yet."""
         return not self._kept and not self._used
 
     def close(self) -> None:
-        """Let go of what the workspace keeps running (the live binder's process)."""
+        """Let go of what the workspace keeps running (the live binder's process, a removal under way)."""
+        self.wait_for_removal()
         if self.binder is not None:
             self.binder.close()  # type: ignore[attr-defined]
             self.binder = None

@@ -136,7 +136,7 @@ class ServeSession:
         while self.version() == before:
             if time.perf_counter() - started > 300 or self.process.poll() is not None:
                 sys.exit("serve did not rebuild:\n" + "\n".join(self.lines[-20:]))
-            time.sleep(0.005)
+            time.sleep(0.025)  # a browser polls every 0.5 s; polling hard would slow the build it times
         elapsed = time.perf_counter() - started
         said = next((line for line in self.lines[seen:] if line.startswith(("built", "build failed"))), "")
         return elapsed, said

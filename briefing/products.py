@@ -12,7 +12,7 @@ one-page handout has its own module, ``handout``, because it must fit.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -220,12 +220,16 @@ def book_part_jobs(views: list[BriefView], layouts: list[PrintedLayout], lengths
     html = render(env, "book_print.html", book=opening, **template_context(config, fonts))
     jobs = [PdfJob(f"{BOOK_PDF} (cover and contents)", (Candidate(html),), metadata, config.pdf_variant,
                    config.project, allowed)]
+    # Binding keeps the opening's document properties and leaves a part's behind; a part's own
+    # are kept free of the briefs, so that a brief's new title leaves every run the same job.
+    part_metadata = replace(metadata, subject="Briefing book: the parties' positions", keywords=(),
+                            date=dt.date(2000, 1, 1))
     for number, tables in enumerate(matrix_runs(matrix_tables(views))):
         shown = {view.id: placements[view.id] for table in tables for view in table.briefs}
         part = MatrixPart(number == 0, tables, shown, opening.marking, opening.as_of)
         html = render(env, "book_matrix_print.html", part=part,
                       **template_context(config, fonts))
-        jobs.append(PdfJob(f"{BOOK_PDF} (matrix, part {number + 1})", (Candidate(html),), metadata,
+        jobs.append(PdfJob(f"{BOOK_PDF} (matrix, part {number + 1})", (Candidate(html),), part_metadata,
                            config.pdf_variant, config.project, allowed))
     return jobs
 

@@ -252,26 +252,29 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
     memo = RenderMemo(previous, target, Fingerprints(workspace.fingerprints))
     # PDFs first: they render in worker processes while the web pages are rendered here. The
     # site links to exactly the PDFs this build makes, and indexes their text once they are done.
+    # A build of the book alone writes no other PDF: ``pdfs`` is then an empty mapping, so it is
+    # told from a build without PDFs by None, not by its truth.
     pdfs = start_pdfs(views, config, env, products, workers, memo, progress, workspace) if pdf else None
     files: dict[str, bytes] = {}
     try:
         if html:
             with cycle_collection_paused():
                 files.update(site_pages(views, project.sources, project.registry, config, env,
-                                        pdfs=pdfs if pdfs else {}, book=pdfs.book_path if pdfs else None,
+                                        pdfs=pdfs if pdfs is not None else {},
+                                        book=pdfs.book_path if pdfs is not None else None,
                                         memo=memo, workspace=workspace))
-        outcomes, book = pdfs.finish() if pdfs else ([], None)
+        outcomes, book = pdfs.finish() if pdfs is not None else ([], None)
         files.update((outcome.path, outcome.data) for outcome in outcomes)
         if book:
             outcomes.append(book.result())
             files[outcomes[-1].path] = outcomes[-1].data
     except BaseException:
-        if pdfs:
+        if pdfs is not None:
             pdfs.cancel()
         raise
     write_atomically(target, files, unchanged=memo.on_disk, remove=workspace.remove_later if workspace.kept else None)
     workspace.fingerprints = memo.fingerprints.settled()
-    if pdfs and workspace.kept and not workspace.pdf_engine_warm:
+    if pdfs is not None and workspace.kept and not workspace.pdf_engine_warm:
         pdfs.warm_engine()
         workspace.pdf_engine_warm = True
     BuildState(fingerprint, {path: memo.digests.get(path) or digest(data) for path, data in files.items()}

@@ -100,6 +100,15 @@ def test_two_builds_are_byte_identical(built: BuildResult, config: Config, tmp_p
     assert [name for name in first if first[name] != second[name]] == []
 
 
+def test_a_build_of_the_book_alone_binds_the_book_the_full_build_binds(built: BuildResult, config: Config,
+                                                                          tmp_path: Path) -> None:
+    # Its only product is the book, so no PDF of its own is wanted: the book must be bound all the same.
+    result = build(config, out=tmp_path / "out", products=("book",), html=False)
+    assert sorted(p for p in result.files if p.endswith(".pdf")) == ["pdf/briefing-book.pdf"]
+    assert (tmp_path / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
+        (built.out / "pdf" / "briefing-book.pdf").read_bytes()
+
+
 def test_a_failed_build_leaves_the_previous_output_untouched(project: Path) -> None:
     config = load_config(project / "config.yaml")
     build(config, html=True, pdf=False)

@@ -116,7 +116,7 @@ def gather(config: Config, cache: bool = True, workspace: Workspace | None = Non
         actors_display = display_path(config.actors, config.project)
         registry = workspace.recall(
             "actors", lambda: load_actors(config.actors, actors_display, collector), collector=collector,
-            equal=(config.actors, actors_display, _digest_or_none(workspace, config.actors)))
+            equal=(config.actors, actors_display, workspace.files.find(config.actors)))
         profiles = load_profiles(config.profiles, config.project, registry, sources, config.marking, collector,
                                  unavailable, documents, workspace)
     finally:
@@ -137,13 +137,6 @@ def gather(config: Config, cache: bool = True, workspace: Workspace | None = Non
         workspace.recall("stale", partial(warn_if_stale, profile, sources, registry, collector),
                          same=(profile, sources, registry), collector=collector)
     return Project(config, sources, registry, profiles, briefs, tuple(collector.warnings), readings)
-
-
-def _digest_or_none(workspace: Workspace, path: Path) -> bytes | None:
-    try:
-        return workspace.files.of(path)
-    except OSError:
-        return None  # the stage that reads it says why
 
 
 STALE_MIN_HITS = 2

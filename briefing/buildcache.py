@@ -30,7 +30,7 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _files_under(folder: Path) -> list[Path]:
+def files_under(folder: Path) -> list[Path]:
     """Every file under ``folder`` (bytecode caches aside), in a stable order: folder by folder, by name."""
     found = []
     for directory, folders, names in os.walk(folder):
@@ -52,7 +52,7 @@ def input_fingerprint(paths: list[Path], options: dict[str, object],
     """
     hasher = hashlib.sha256(json.dumps({"version": __version__, "options": options}, sort_keys=True).encode())
     for path in paths:
-        for file in ([path] if path.is_file() else _files_under(path)):
+        for file in ([path] if path.is_file() else files_under(path)):
             hasher.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
             hasher.update(file_digest(file))
     return hasher.hexdigest()
@@ -66,7 +66,7 @@ def package_inputs() -> list[Path]:
 
 def output_listing(out: Path) -> dict[str, str]:
     """Every file in ``out`` with the hash of its content."""
-    return {p.relative_to(out).as_posix(): digest(p.read_bytes()) for p in _files_under(out)}
+    return {p.relative_to(out).as_posix(): digest(p.read_bytes()) for p in files_under(out)}
 
 
 def key_of(*parts: object) -> str:

@@ -255,12 +255,9 @@ def load_profiles(profiles_dir: Path, project: Path, registry: Registry, sources
         if workspace is None:
             profile = read()
         else:
-            try:
-                content = workspace.files.of(path)
-            except OSError:
-                content = None  # reading it reports why
             profile = workspace.recall("profile", read, same=(registry, sources), collector=collector,
-                                       equal=(path, display, content, default_marking, unavailable))
+                                       equal=(path, display, workspace.files.find(path), default_marking,
+                                              unavailable))
         if profile is not None:
             profiles[profile.id] = profile
     return profiles

@@ -12,7 +12,7 @@ that reuses everything still says everything.
 code; only a workspace that outlives a build makes the next one cheaper. Whatever a build
 did not use is dropped when it ends, so a long session does not grow.
 
-This module imports nothing beyond the standard library.
+This module imports nothing beyond the standard library and ``buildcache``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+from .buildcache import files_under
 
 if TYPE_CHECKING:
     from .errors import Collector
@@ -57,31 +59,24 @@ class FileDigests:
             self._known.pop(path, None)
         return digest
 
-    def of_folder(self, folder: Path) -> tuple[tuple[str, bytes], ...]:
+    def find(self, path: Path) -> bytes | None:
+        """The digest of ``path``'s bytes, or None when it cannot be read (the stage that reads it says why)."""
+        try:
+            return self.of(path)
+        except OSError:
+            return None
+
+    def of_folder(self, folder: Path) -> tuple[tuple[str, bytes | None], ...]:
         """(name, digest) of every file directly in ``folder``, by name; empty when there is no folder."""
         try:
             names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
         except OSError:
             return ()
-        return tuple((name, self._of_or_empty(folder / name)) for name in names)
+        return tuple((name, self.find(folder / name)) for name in names)
 
-    def of_tree(self, folder: Path) -> tuple[tuple[str, bytes], ...]:
-        """(relative path, digest) of every file under ``folder`` (bytecode caches aside), folder by folder."""
-        found = []
-        for directory, folders, names in os.walk(folder):
-            folders[:] = sorted(name for name in folders if name != "__pycache__")
-            base = Path(directory)
-            for name in sorted(names):
-                path = base / name
-                if path.is_file():
-                    found.append((path.relative_to(folder).as_posix(), self._of_or_empty(path)))
-        return tuple(found)
-
-    def _of_or_empty(self, path: Path) -> bytes:
-        try:
-            return self.of(path)
-        except OSError:
-            return b""  # unreadable: the stage that reads it says why
+    def of_tree(self, folder: Path) -> tuple[tuple[str, bytes | None], ...]:
+        """(relative path, digest) of every file under ``folder``, in the order of :func:`buildcache.files_under`."""
+        return tuple((path.relative_to(folder).as_posix(), self.find(path)) for path in files_under(folder))
 
 
 @dataclass(frozen=True)

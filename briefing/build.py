@@ -413,15 +413,10 @@ def font_stamp(faces: tuple[FontFace, ...]) -> list[tuple[str, int]]:
     return [(str(face.path), face.path.stat().st_size) for face in faces]
 
 
-def render_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
-                    progress: Progress | None = None) -> list[PdfOutcome]:
-    """Every job's outcome, in job order: from the previous build when its inputs are unchanged, else rendered."""
-    return start_pdf_jobs(jobs, workers, memo, progress).results()
-
-
 def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
                    progress: Progress | None = None) -> PendingJobs:
-    """:func:`render_pdf_jobs`, under way: the jobs to render have started when this returns."""
+    """Every job's outcome, once asked for: from the previous build when its inputs are unchanged, else
+    rendered; the jobs to render have started when this returns."""
     from .pdf import PdfOutcome, Rendering
 
     fonts = font_stamp(font_faces())
@@ -507,7 +502,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
         keys = [workspace.recall("part key", partial(key_of, job, list(fonts)), same=(job,), equal=fonts)
                 for job in (*parts, folio)]
         if data is not None:
-            _warm_up(workspace, [cache.get(k) for k in keys], briefs)
+            _fill_live_binder(workspace, [cache.get(k) for k in keys], briefs)
             return PendingBook(PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (),
                                           parts[0].candidates[0].html, 0))
         rendered = {k: cache.get(k) for k in keys}
@@ -530,7 +525,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
 
 
-def _warm_up(workspace: Workspace, rendered: list[bytes | None], briefs: list[PdfOutcome]) -> None:
+def _fill_live_binder(workspace: Workspace, rendered: list[bytes | None], briefs: list[PdfOutcome]) -> None:
     """Have a live binder that holds no book bind the unchanged one, in the background.
 
     serve's first build usually finds the book up to date; without this, its first edit

@@ -121,11 +121,11 @@ def test_the_book_contents_give_the_pages_where_each_brief_starts(built: BuildRe
     project = gather(config)
     for profile_id in PROFILES:
         title = project.profiles[profile_id].title
-        number = int(re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, re.M).group(1))
+        number = int(re.search(re.escape(title) + r"\s*(\d+)\s*$", contents, re.M).group(1))
         page = fold(_page_text(book, number))
         assert "ISSUE BRIEF · EDITION" in page and fold(title) in page, (profile_id, number)
         assert fold(title) not in fold(_page_text(book, number - 1)).split("\n")[0]
-    matrix = int(re.search(r"all issues[ .]*?(\d+)", contents).group(1))
+    matrix = int(re.search(r"all issues\s*(\d+)", contents).group(1))
     assert "Where the parties stand: all issues" in _page_text(book, matrix)
 
 

@@ -75,9 +75,12 @@ def site_pages(views: list[BriefView], sources: dict[str, Source], registry: Reg
     write_sitemap(writer, config, {view.page: view.as_of for view in views})
     write_assets(writer, env)
     if search:
+        # The pages' bundles first: the PDFs may still be rendering, and only their own bundles wait for them.
+        for bundle, documents in page_documents(writer, views, plan).items():
+            writer.files.update(indexed(documents, config.language, bundle, memo))
         store = JsonStore(config.project / ".cache" / "pdf-text.sqlite", "texts")
         try:
-            for bundle, documents in search_documents(writer, views, pdfs, plan, PdfTexts(store)).items():
+            for bundle, documents in pdf_documents(views, pdfs, plan, PdfTexts(store)).items():
                 writer.files.update(indexed(documents, config.language, bundle, memo))
         finally:
             store.close()
@@ -89,7 +92,7 @@ def indexed(documents: list[SearchDocument], language: str, bundle: SearchBundle
     """One search bundle, reused whole when none of the pages or PDF texts it indexes changed."""
     if memo is None:
         return search_index(documents, language, bundle)
-    key = memo.key("pagefind", bundle, documents, language)
+    key = memo.key("pagefind", bundle, [document.identity for document in documents], language)
     previous = memo.recall_group(bundle.folder, key)
     if previous is not None:
         return previous
@@ -109,15 +112,22 @@ def write_assets(writer: PageWriter, env: jinja2.Environment) -> None:
         writer.asset(f"assets/fonts/{face.file_name}", face.path.read_bytes())
 
 
-def search_documents(writer: PageWriter, views: list[BriefView], pdfs: Mapping[str, bytes], plan: SearchPlan,
-                     text_of: Callable[[bytes], str] = pdf_text) -> dict[SearchBundle, list[SearchDocument]]:
-    """The pages marked for search, then the text of every PDF titled after its brief, by the bundle that indexes them."""
-    grouped: dict[SearchBundle, list[SearchDocument]] = {bundle: [] for bundle in plan.bundles}
+def page_documents(writer: PageWriter, views: list[BriefView], plan: SearchPlan) -> dict[SearchBundle, list[SearchDocument]]:
+    """The pages marked for search, by the bundle that indexes them (every bundle but the PDFs')."""
+    grouped: dict[SearchBundle, list[SearchDocument]] = {bundle: [] for bundle in plan.bundles if not bundle.of_pdfs}
     brief_of_page = {view.page: view.id for view in views}
     for page in writer.pages:
         if page.search_type:
             bundle = plan.for_page(page.path, brief_of_page.get(page.path))
-            grouped[bundle].append(SearchDocument(page.path, html=writer.files[page.path].decode("utf-8")))
+            grouped[bundle].append(SearchDocument(page.path, html=writer.files[page.path].decode("utf-8"),
+                                                  digest=writer.search_digest(page.path)))
+    return grouped
+
+
+def pdf_documents(views: list[BriefView], pdfs: Mapping[str, bytes], plan: SearchPlan,
+                  text_of: Callable[[bytes], str] = pdf_text) -> dict[SearchBundle, list[SearchDocument]]:
+    """The text of every PDF, titled after its brief, by the PDF bundle that indexes it (reading ``pdfs`` waits for them)."""
+    grouped: dict[SearchBundle, list[SearchDocument]] = {bundle: [] for bundle in plan.bundles if bundle.of_pdfs}
     for view in views:
         for label, path in downloads(view, pdfs):
             title = f"{view.title} ({'PDF' if label == 'PDF' else 'handout PDF'})"

@@ -18,6 +18,7 @@ from ..config import Config
 from ..buildcache import RenderMemo
 from ..rendering import relative, render, template_digest
 from ..workspace import Workspace
+from .search import searchable_digest
 
 CSS = "assets/site.css"
 SEARCH_JS = "assets/search.js"
@@ -114,8 +115,20 @@ class PageWriter:
         self.files[page.path] = html.encode("utf-8")
         self.pages.append(page)
         if self.memo is not None:
-            self.memo.rendered(page.path)
+            # What the search index reads of the page is noted with it, for a later build to key its bundle.
+            self.memo.rendered(page.path, {"search": searchable_digest(html)} if page.search_type else None)
         return html
+
+    def search_digest(self, path: str) -> str:
+        """The :func:`searchable_digest` of the page at ``path``: noted when it was rendered, in this build or the one it came from."""
+        meta = self.memo.meta.get(path) if self.memo is not None else None
+        noted = meta.get("search") if meta else None
+        if isinstance(noted, str):
+            return noted
+        found = searchable_digest(self.files[path].decode("utf-8"))
+        if self.memo is not None:  # a page recalled from a build that did not note it
+            self.memo.meta[path] = {**(meta or {}), "search": found}
+        return found
 
     def asset(self, path: str, content: str | bytes) -> None:
         self.files[path] = content.encode("utf-8") if isinstance(content, str) else content

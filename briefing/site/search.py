@@ -56,6 +56,11 @@ class SearchBundle:
     primary: bool  # the primary bundle ships the engine; the search page merges the others into it
     weight: float = 1.0  # Pagefind's indexWeight: how its results rank against the other bundles'
 
+    @property
+    def of_pdfs(self) -> bool:
+        """Whether this bundle indexes the text of PDFs (which the build may still be rendering)."""
+        return self.name.startswith("pdfs-")
+
 
 @dataclass(frozen=True)
 class SearchPlan:
@@ -121,13 +126,41 @@ def _shard(brief_id: str, shards: int) -> int:
 
 @dataclass(frozen=True)
 class SearchDocument:
-    """A page or PDF to index: a page's own HTML, or a PDF's text with its title."""
+    """A page or PDF to index: a page as Pagefind reads it (see :func:`searchable`), or a PDF's text with its title."""
 
     path: str  # relative to the site root
-    html: str | None = None
+    html: str | None = None  # a page's HTML as written; Pagefind is given it :func:`searchable`
     text: str | None = None
     title: str | None = None
     kind: str | None = None  # shown beside the result, e.g. "PDF"
+    digest: str | None = None  # a page's :func:`searchable_digest`, when known
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        """What the index made of this document depends on: a page's searchable part, a PDF's text."""
+        if self.html is not None:
+            return self.path, self.digest or searchable_digest(self.html)
+        return self.path, self.text, self.title, self.kind
+
+
+def searchable(html: str) -> str:
+    """A page as the search index reads it: without the parts marked ``data-pagefind-ignore``.
+
+    Pagefind leaves those parts out of the index anyway; taking them out before it reads
+    the page makes the bundle's key follow what is indexed. A brief's new title changes the
+    "Cited in" lines of every article it cites, and those articles' bundles need no new index.
+    """
+    import lxml.html
+
+    document = lxml.html.document_fromstring(html)
+    for element in document.xpath("//*[@data-pagefind-ignore]"):
+        element.drop_tree()  # its tail, the text after it, stays
+    return "<!DOCTYPE html>\n" + lxml.html.tostring(document, encoding="unicode")
+
+
+def searchable_digest(html: str) -> str:
+    """The digest of :func:`searchable` ``html``: what a bundle's key knows of the page."""
+    return hashlib.sha256(searchable(html).encode("utf-8")).hexdigest()
 
 
 def pdf_text(data: bytes) -> str:
@@ -188,7 +221,7 @@ def search_index(documents: list[SearchDocument], language: str,
             # A PDF's stand-in page lives beside it, so its URL names the PDF it stands for.
             path = site / (doc.path if doc.html is not None else f"{doc.path}.html")
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(doc.html if doc.html is not None else stand_in(doc, language), encoding="utf-8")
+            path.write_text(searchable(doc.html) if doc.html is not None else stand_in(doc, language), encoding="utf-8")
         run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(output),
                               "--force-language", primary, "--keep-index-url", "--silent"],
                              capture_output=True, text=True)

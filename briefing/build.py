@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -32,8 +32,8 @@ from .workspace import Workspace
 from .yamlfile import DocumentCache, suggest
 
 if TYPE_CHECKING:
-    from .binding import Binding
-    from .pdf import PdfOutcome, Rendering
+    from .binding import Binding, PrintedLayout
+    from .pdf import PdfJob, PdfOutcome, Rendering
     from .products import BookLengths
     from .progress import Progress
 
@@ -304,9 +304,14 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     jobs = pdf_jobs(views, config, env, products, workspace)
     # Full briefs are rendered for the book even when they are not wanted as files of their own.
     unwanted = set() if "brief" in products else {view.pdf for view in views}
-    return PendingPdfs(views, config, env, workers, memo, jobs, start_pdf_jobs(jobs, workers, memo, progress),
+    book_path = BOOK_PDF if "book" in products and views else None
+    recalled = recall_pdf_jobs(jobs, memo)
+    # With a core to spare, the book's parts an edit changes render beside its briefs.
+    ahead = book_parts_ahead(views, recalled, config, env, memo, workspace) if book_path and workers > 1 else {}
+    return PendingPdfs(views, config, env, workers, memo, jobs,
+                       start_pdf_jobs(jobs, workers, memo, progress, recalled, ahead),
                        wanted=tuple(job.path for job in jobs if job.path not in unwanted),
-                       book_path=BOOK_PDF if "book" in products and views else None, workspace=workspace)
+                       book_path=book_path, workspace=workspace)
 
 
 class PendingPdfs(Mapping[str, bytes]):
@@ -337,9 +342,10 @@ class PendingPdfs(Mapping[str, bytes]):
                 # The book needs the full briefs alone: it starts binding while the handouts finish.
                 briefs = self._rendering.results([view.pdf for view in self._views])
                 book = bind_briefing_book(self._views, briefs, self._config, self._env, self._workers, self._memo,
-                                          self._workspace)
+                                          self._workspace, ahead=self._rendering)
             try:
                 self._finished = self._rendering.results(list(self.wanted)), book
+                self._rendering.drop_parts_ahead()
             except BaseException:
                 if book:
                     book.cancel()
@@ -413,25 +419,35 @@ def font_stamp(faces: tuple[FontFace, ...]) -> list[tuple[str, int]]:
     return [(str(face.path), face.path.stat().st_size) for face in faces]
 
 
-def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None,
-                   progress: Progress | None = None) -> PendingJobs:
-    """Every job's outcome, once asked for: from the previous build when its inputs are unchanged, else
-    rendered; the jobs to render have started when this returns."""
-    from .pdf import PdfOutcome, Rendering
+def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome]:
+    """The outcomes of the jobs whose HTML, metadata and fonts are unchanged since the previous build, by path."""
+    from .pdf import PdfOutcome
 
+    if memo is None:
+        return {}
     fonts = font_stamp(font_faces())
     outcomes: dict[str, PdfOutcome] = {}
-    pending = []
     for job in jobs:
-        key = memo.key("pdf", job, fonts) if memo else ""
-        data = memo.recall(job.path, key, needs_meta=True) if memo else None
+        data = memo.recall(job.path, memo.key("pdf", job, fonts), needs_meta=True)
         if data is not None:
             meta = memo.meta[job.path]
             outcomes[job.path] = PdfOutcome(job.path, data, int(meta["pages"]), tuple(meta["omitted"]),
                                             job.candidates[0].html, 0, dict(meta.get("anchors", {})))
-        else:
-            pending.append(job)
-    return PendingJobs(jobs, outcomes, pending, Rendering(pending, workers, progress), memo)
+    return outcomes
+
+
+def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, progress: Progress | None = None,
+                   recalled: dict[str, PdfOutcome] | None = None, ahead: dict[str, PdfJob] | None = None) -> PendingJobs:
+    """Every job's outcome, once asked for: ``recalled`` from the previous build (see :func:`recall_pdf_jobs`),
+    else rendered; the jobs to render, and the book's parts rendered ``ahead`` (by key), have started when this
+    returns."""
+    from .pdf import Rendering
+
+    outcomes = dict(recall_pdf_jobs(jobs, memo) if recalled is None else recalled)
+    pending = [job for job in jobs if job.path not in outcomes]
+    ahead = ahead or {}
+    return PendingJobs(jobs, outcomes, pending, Rendering(pending + list(ahead.values()), workers, progress), memo,
+                       {key: len(pending) + number for number, key in enumerate(ahead)})
 
 
 @dataclass
@@ -440,9 +456,15 @@ class PendingJobs:
 
     jobs: list
     outcomes: dict[str, PdfOutcome]
-    rendering_jobs: list  # the jobs ``rendering`` renders, in its order
+    rendering_jobs: list  # the jobs ``rendering`` renders, in its order (the book's parts ahead follow them)
     rendering: Rendering
     memo: RenderMemo | None
+    ahead: dict[str, int] = field(default_factory=dict)  # a book part's key -> its index in ``rendering``
+
+    def part(self, key: str) -> PdfOutcome | None:
+        """The book's part of cache key ``key`` if it was rendered ahead (waiting for it), else None."""
+        index = self.ahead.get(key)
+        return None if index is None else self.rendering.outcomes([index])[0]
 
     def results(self, paths: list[str] | None = None) -> list[PdfOutcome]:
         """The outcomes of the jobs for ``paths`` (default: every job, in job order), waiting for those being rendered."""
@@ -460,53 +482,51 @@ class PendingJobs:
     def cancel(self) -> None:
         self.rendering.cancel()
 
+    def drop_parts_ahead(self) -> None:
+        """Let go of what still renders once every wanted job is done: book parts rendered ahead that the
+        book did not need (its briefs' layouts changed), or that a build without the book never asked for."""
+        self.rendering.abandon()
+
 
 def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config: Config, env, workers: int,
-                       memo: RenderMemo | None, workspace: Workspace | None = None) -> PendingBook:
+                       memo: RenderMemo | None, workspace: Workspace | None = None,
+                       ahead: PendingJobs | None = None) -> PendingBook:
     """The briefing book: its own pages rendered with the pages where each brief falls, then bound.
 
     The book's own parts (the opening, runs of the matrix) are numbered from guessed
     lengths (the previous build's); when a part comes out longer or shorter, the parts
     are numbered again and those whose pages change are rendered again. Each part, and the
     folio, is kept in the project's cache under the key of its HTML, so an edit renders
-    only the parts it changes. A ``workspace`` hands back the parts' jobs and lengths
-    worked out for the same briefs in an earlier build.
+    only the parts it changes, and takes those rendered ``ahead`` of its briefs (see
+    :func:`book_parts_ahead`) when they turn out to be the ones needed. A ``workspace``
+    hands back the parts' jobs and lengths worked out for the same briefs in an earlier build.
     """
     from .binding import Binding, PrintedLayout, printed_layout
     from .pdf import PdfOutcome, render_jobs
-    from .products import BOOK_PDF, BookLengths, book_part_jobs, folio_job, matrix_runs, matrix_tables
+    from .products import BOOK_PDF, BookLengths
 
     workspace = workspace or Workspace()
-    faces = font_faces()
-    allowed = readable_folders(config, faces)
-    fonts = tuple(font_stamp(faces))
     # What the book needs of each brief was noted when it was rendered (an older build's may lack it).
     layouts = [PrintedLayout(brief.pages, brief.anchors) if brief.anchors else printed_layout(brief.data)
                for brief in briefs]
     cache = PartCache(config.project / ".cache" / "book-parts")
-    previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
-    runs = workspace.recall("matrix runs", lambda: len(matrix_runs(matrix_tables(views))), same=views)
-    placed = tuple((layout.pages, tuple(sorted(layout.anchors.items()))) for layout in layouts)
-    guessed = list(previous.get("lengths", ()))
-    lengths = (BookLengths(guessed[0], tuple(guessed[1:])) if len(guessed) == runs + 1
-               else first_guess(len(views), runs))
+    lengths = guessed_book_lengths(views, memo, workspace)
+    fonts = tuple(font_stamp(font_faces()))
     for _ in range(4):
-        parts = workspace.recall("book parts", partial(book_part_jobs, views, layouts, lengths, config, env, faces,
-                                                       allowed),
-                                 same=(*views, config, env), equal=(placed, lengths, faces, allowed))
-        total = lengths.front + sum(layout.pages for layout in layouts)
-        folio = workspace.recall("folio", partial(folio_job, total, config, env, faces, allowed),
-                                 same=(config, env), equal=(total, faces, allowed))
+        parts, folio, keys = book_parts(views, layouts, lengths, config, env, workspace)
         key = memo.key("book", parts, folio, [digest(brief.data) for brief in briefs], fonts) if memo else ""
         data = memo.recall(BOOK_PDF, key, needs_meta=True) if memo else None
-        keys = [workspace.recall("part key", partial(key_of, job, list(fonts)), same=(job,), equal=fonts)
-                for job in (*parts, folio)]
         if data is not None:
             _fill_live_binder(workspace, [cache.get(k) for k in keys], briefs)
             return PendingBook(PdfOutcome(BOOK_PDF, data, int(memo.meta[BOOK_PDF]["pages"]), (),
                                           parts[0].candidates[0].html, 0))
         rendered = {k: cache.get(k) for k in keys}
         missing = [(k, job) for job, k in zip((*parts, folio), keys) if rendered[k] is None]
+        for k, _ in missing:
+            outcome = ahead.part(k) if ahead else None
+            if outcome is not None:
+                rendered[k] = cache.put(k, outcome.data)
+        missing = [(k, job) for k, job in missing if rendered[k] is None]
         for (k, _), outcome in zip(missing, render_jobs([job for _, job in missing], workers)):
             rendered[k] = cache.put(k, outcome.data)
         counts = [workspace.recall("part pages", partial(_page_count, rendered[k]), equal=k) for k in keys[:-1]]
@@ -523,6 +543,70 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     if memo:
         memo.rendered(BOOK_PDF, {"pages": pages, "omitted": [], "lengths": [lengths.opening, *lengths.matrix]})
     return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
+
+
+def guessed_book_lengths(views: list[BriefView], memo: RenderMemo | None, workspace: Workspace) -> BookLengths:
+    """How long the book's own parts will be: as long as in the previous build, or a first guess."""
+    from .products import BOOK_PDF, BookLengths, matrix_runs, matrix_tables
+
+    previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
+    runs = workspace.recall("matrix runs", lambda: len(matrix_runs(matrix_tables(views))), same=views)
+    guessed = list(previous.get("lengths", ()))
+    return (BookLengths(guessed[0], tuple(guessed[1:])) if len(guessed) == runs + 1
+            else first_guess(len(views), runs))
+
+
+def book_parts(views: list[BriefView], layouts: list[PrintedLayout], lengths: BookLengths, config: Config, env,
+               workspace: Workspace) -> tuple[list[PdfJob], PdfJob, list[str]]:
+    """The book's own parts for briefs laid out as ``layouts`` and parts of ``lengths``, its folio, and the
+    cache key of each (the folio's last)."""
+    from .products import book_part_jobs, folio_job
+
+    faces = font_faces()
+    allowed = readable_folders(config, faces)
+    fonts = tuple(font_stamp(faces))
+    placed = tuple((layout.pages, tuple(sorted(layout.anchors.items()))) for layout in layouts)
+    parts = workspace.recall("book parts", partial(book_part_jobs, views, layouts, lengths, config, env, faces,
+                                                   allowed),
+                             same=(*views, config, env), equal=(placed, lengths, faces, allowed))
+    total = lengths.front + sum(layout.pages for layout in layouts)
+    folio = workspace.recall("folio", partial(folio_job, total, config, env, faces, allowed),
+                             same=(config, env), equal=(total, faces, allowed))
+    keys = [workspace.recall("part key", partial(key_of, job, list(fonts)), same=(job,), equal=fonts)
+            for job in (*parts, folio)]
+    return parts, folio, keys
+
+
+def book_parts_ahead(views: list[BriefView], recalled: dict[str, PdfOutcome], config: Config, env,
+                     memo: RenderMemo | None, workspace: Workspace | None) -> dict[str, PdfJob]:
+    """The book's own parts an edit will need that are not in the cache, by key, worked out before its briefs
+    are rendered: from the layouts of the briefs it renders again as they were in the previous build.
+
+    A brief's new title changes the contents and a run of the matrix but seldom where the
+    brief's pages fall, so these parts can render beside the brief instead of after it. Should
+    the brief come out laid out otherwise, the book renders the parts it needs then, as it would
+    have anyway, and these are dropped.
+    """
+    from .binding import PrintedLayout
+
+    if memo is None or memo.previous is None or workspace is None:
+        return {}
+    layouts = []
+    for view in views:
+        outcome = recalled.get(view.pdf)
+        if outcome is not None and outcome.anchors:
+            layouts.append(PrintedLayout(outcome.pages, outcome.anchors))
+            continue
+        meta = memo.previous.meta.get(view.pdf) if outcome is None else None
+        if not meta or not meta.get("anchors"):
+            return {}  # a brief never rendered, or by a version that did not note its layout
+        layouts.append(PrintedLayout(int(meta["pages"]), dict(meta["anchors"])))  # type: ignore[call-overload]
+    if all(view.pdf in recalled for view in views):
+        return {}  # no brief renders again: the book is made from them straight away
+    lengths = guessed_book_lengths(views, memo, workspace)
+    parts, folio, keys = book_parts(views, layouts, lengths, config, env, workspace)
+    cache = PartCache(config.project / ".cache" / "book-parts")
+    return {key: job for key, job in zip(keys, (*parts, folio)) if not cache.has(key)}
 
 
 def _fill_live_binder(workspace: Workspace, rendered: list[bytes | None], briefs: list[PdfOutcome]) -> None:

@@ -317,6 +317,9 @@ class PartCache:
         except OSError:
             return None
 
+    def has(self, key: str) -> bool:
+        return (self.folder / f"{key}.pdf").is_file()
+
     def put(self, key: str, data: bytes) -> bytes:
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f".{key}.tmp-{os.getpid()}"

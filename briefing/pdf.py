@@ -493,6 +493,12 @@ class Rendering:
         """Every job's outcome in job order, once all are rendered; a failed job raises its RenderError."""
         return self.outcomes(list(range(len(self._jobs))))
 
+    def abandon(self) -> None:
+        """Drop the jobs not yet rendered without waiting for those under way, whose outcomes nobody will ask for."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
     def cancel(self) -> None:
         """Drop what is not rendered yet (the build failed elsewhere) and end the pool; idempotent."""
         if self._pool is not None:

@@ -155,3 +155,70 @@ def test_pdfs_are_tagged_titled_with_embedded_fonts_and_page_numbers(built: Buil
     assert fonts and all(line.split()[-5] == "yes" for line in fonts)
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert f"Page {pages} of {pages}" in pdf_text(path)
+
+
+def _rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """Record the paths of the PDF jobs a build renders: beside the site from the start, and after the briefs."""
+    import briefing.pdf as pdf
+
+    started: list[str] = []
+    afterwards: list[str] = []
+    rendering = pdf.Rendering.__init__
+    render_jobs = pdf.render_jobs
+
+    def recording_rendering(self, jobs, *args, **kwargs):
+        started.extend(job.path for job in jobs)
+        rendering(self, jobs, *args, **kwargs)
+
+    def recording_render_jobs(jobs, *args, **kwargs):
+        afterwards.extend(job.path for job in jobs)
+        started[len(started) - len(jobs):] = []  # render_jobs goes through a Rendering of its own
+        return render_jobs(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.Rendering, "__init__", recording_rendering)
+    monkeypatch.setattr(pdf, "render_jobs", recording_render_jobs)
+    return started, afterwards
+
+
+def test_a_new_title_renders_the_books_parts_beside_its_brief(project: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(project / "config.yaml")
+    build(config, workers=2)
+    profile = project / "profiles" / "sanctions.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace('title: "Russia:', 'title: "Moscow:', 1),
+                       encoding="utf-8")
+    started, afterwards = _rendered_jobs(monkeypatch)
+    build(config, workers=2)
+    # The contents and the matrix show the title: they were worked out from where the brief's pages
+    # fell before and rendered with it, and nothing waited for the brief to render them.
+    assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf (cover and contents)"} <= set(started)
+    assert any(path.startswith("pdf/briefing-book.pdf (matrix") for path in started)
+    assert afterwards == []
+    monkeypatch.undo()
+    fresh = build(config, out=tmp_path / "fresh", force=True)
+    assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
+        (fresh.out / "pdf" / "briefing-book.pdf").read_bytes()
+
+
+BRIEF_AND_BOOK = ("brief", "book")
+
+
+def test_parts_rendered_ahead_for_a_brief_that_moved_are_dropped(project: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(project / "config.yaml")
+    # No handouts: so long a summary does not fit on one page.
+    build(config, workers=2, products=BRIEF_AND_BOOK)
+    profile = project / "profiles" / "sanctions.yaml"
+    longer = "summary: |\n  " + "The sanctions regime was extended again after a long debate. " * 60
+    profile.write_text(profile.read_text(encoding="utf-8").replace('title: "Russia:', 'title: "Moscow:', 1)
+                       .replace("summary: |\n  ", longer, 1), encoding="utf-8")
+    started, afterwards = _rendered_jobs(monkeypatch)
+    build(config, workers=2, products=BRIEF_AND_BOOK)
+    # The brief grew by pages: the parts guessed from its old length were not the book's, which
+    # rendered its own once the brief was done, and is what a build from nothing makes.
+    assert "pdf/briefing-book.pdf (cover and contents)" in started
+    assert "pdf/briefing-book.pdf (cover and contents)" in afterwards
+    monkeypatch.undo()
+    fresh = build(config, out=tmp_path / "fresh", force=True, products=BRIEF_AND_BOOK)
+    assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
+        (fresh.out / "pdf" / "briefing-book.pdf").read_bytes()

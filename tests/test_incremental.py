@@ -287,3 +287,21 @@ def test_a_yaml_document_that_cannot_be_cached_faithfully_is_composed_every_time
         yamlfile.load_yaml(broken, "broken.yaml", collector, cache)
         assert [d.message for d in collector.errors] == ["duplicate key (first given on line 1)"]
     cache.close()
+
+
+def test_a_new_title_leaves_the_search_index_of_the_articles_it_cites_alone(built_project: Path) -> None:
+    """The articles' pages name the briefs citing them, but outside what search indexes."""
+    profile = built_project / "profiles" / "sanctions.yaml"
+    edit(profile, 'title: "Russia:', 'title: "Russia, retitled:')
+    result = rebuild(built_project)
+    cited = [path for path in result.rebuilt if path.startswith("sources/")]
+    assert cited  # their "Cited in" lines carry the new title
+    assert "retitled" in (built_project / "out" / cited[0]).read_text(encoding="utf-8")
+    bundles = {path.split("/")[1] for path in result.rebuilt + result.reused
+               if path.startswith("pagefind/") and path.count("/") > 1}
+    # The articles' bundle (the primary one, at pagefind/ itself) is reused whole; the briefs' is not.
+    primary = [path for path in result.reused if path.startswith("pagefind/") and path.split("/")[1] not in bundles]
+    assert primary and not [path for path in result.rebuilt
+                            if path.startswith("pagefind/") and path.split("/")[1] not in bundles]
+    assert any(path.startswith("pagefind/briefs-") for path in result.rebuilt)
+    edit(profile, 'title: "Russia, retitled:', 'title: "Russia:')

@@ -86,7 +86,7 @@ def weasyprint_alone(project: Path) -> tuple[float, int]:
     faces = font_faces()
     layouts = [printed_layout((project / "out" / view.pdf).read_bytes()) for view in views]
     lengths = meta[BOOK_PDF]["lengths"]
-    parts = book_part_jobs(views, layouts, BookLengths(lengths[0], tuple(lengths[1:])), config, env, faces,
+    parts = book_part_jobs(views, layouts, BookLengths.from_meta(lengths), config, env, faces,
                            readable_folders(config, faces))
     documents.extend(part.candidates[0].html for part in parts)
     started = time.perf_counter()

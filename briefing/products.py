@@ -31,12 +31,17 @@ MATRIX_ISSUES_PER_TABLE = 6
 # Tables of the matrix rendered as one part: enough to fill a few pages, few enough that an
 # edit to one brief re-renders a small share of a large desk's matrix.
 MATRIX_TABLES_PER_PART = 3
+# Entries of the contents rendered as one part, on pages of its own: fewer than a page holds
+# (24 of one line), so that a part is one page even with a few long titles, and a brief's new
+# title re-renders one page of a large desk's contents rather than all of it.
+CONTENTS_ENTRIES_PER_PART = 20
 # The folio is rendered for a whole number of these pages, so that a book that grows or
 # shrinks by a page or two reuses the folio it had.
 FOLIO_PAGES_STEP = 32
 # A quote in the positions table should be readable at a glance: long enough to say
 # something, short enough not to crowd the analyst's summary beside it.
 SHORT_QUOTE_WORDS = (4, 22)
+MATRIX_TITLE = "Where the parties stand: all issues"
 
 
 @dataclass(frozen=True)
@@ -76,27 +81,68 @@ class MatrixTable:
 
 @dataclass(frozen=True)
 class BookLengths:
-    """How many pages the book's own parts run to: the opening, then each run of matrix tables."""
+    """How many pages the book's own parts run to: the opening (the cover, then each part of the
+    contents), then each run of matrix tables."""
 
-    opening: int
+    opening: tuple[int, ...]
     matrix: tuple[int, ...]
 
     @property
     def front(self) -> int:
-        return self.opening + sum(self.matrix)
+        return sum(self.opening) + sum(self.matrix)
+
+    @property
+    def matrix_page(self) -> int:
+        """The book page where the matrix starts."""
+        return sum(self.opening) + 1
+
+    def recounted(self, counts: list[int]) -> BookLengths:
+        """Lengths of the same parts, each in order as ``counts`` gives it."""
+        return BookLengths(tuple(counts[:len(self.opening)]), tuple(counts[len(self.opening):]))
+
+    def as_meta(self) -> dict[str, list[int]]:
+        return {"opening": list(self.opening), "matrix": list(self.matrix)}
+
+    @classmethod
+    def from_meta(cls, meta: object) -> BookLengths | None:
+        """Lengths as :meth:`as_meta` noted them, or None for anything else (an older build's note)."""
+        if not isinstance(meta, dict):
+            return None
+        opening, matrix = meta.get("opening"), meta.get("matrix")
+        if not (isinstance(opening, list) and isinstance(matrix, list)
+                and all(isinstance(n, int) for n in opening + matrix)):
+            return None
+        return cls(tuple(opening), tuple(matrix))
 
 
 @dataclass(frozen=True)
 class Book:
-    """The book's opening pages: cover and contents, with where the matrix and each brief fall."""
+    """The book's cover."""
 
     title: str
     organisation: str
     as_of: dt.date
     marking: str
     briefs: tuple[BriefView, ...]
-    placements: dict[str, Placement]
-    matrix_page: int
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    """A line of the contents: what it leads to (an anchor the parts bound in later hold) and on which page."""
+
+    anchor: str
+    title: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ContentsPart:
+    """A page's worth of the contents, rendered on its own so that an edit re-renders only its part."""
+
+    first: bool
+    entries: tuple[ContentsEntry, ...]
+    marking: str  # the page furniture's, as on the book's other pages
+    as_of: dt.date
 
 
 @dataclass(frozen=True)
@@ -204,30 +250,45 @@ def book_metadata(views: list[BriefView], config: Config) -> PdfMetadata:
                        keywords=parties(views), language=config.language, date=max(view.as_of for view in views))
 
 
+def contents_parts(views: list[BriefView], placements: dict[str, Placement], matrix_page: int, marking: str,
+                   as_of: dt.date, size: int = CONTENTS_ENTRIES_PER_PART) -> list[ContentsPart]:
+    """The contents, the matrix and then each brief with the page it starts on, cut into parts of ``size`` entries."""
+    entries = [ContentsEntry("matrix", MATRIX_TITLE, matrix_page)]
+    entries += [ContentsEntry(f"brief-{view.id}", view.title, placements[view.id].start) for view in views]
+    return [ContentsPart(first == 0, tuple(entries[first:first + size]), marking, as_of)
+            for first in range(0, len(entries), size)]
+
+
+def contents_part_count(briefs: int) -> int:
+    """How many parts the contents of a book of ``briefs`` briefs is cut into."""
+    return -(-(briefs + 1) // CONTENTS_ENTRIES_PER_PART)
+
+
 def book_part_jobs(views: list[BriefView], layouts: list[PrintedLayout], lengths: BookLengths, config: Config,
                    env: jinja2.Environment, fonts: tuple[FontFace, ...], allowed: tuple[Path, ...]) -> list[PdfJob]:
-    """The book's own pages as parts rendered apart: the opening, then runs of matrix tables.
+    """The book's own pages as parts rendered apart: the cover, the parts of the contents, then runs of matrix tables.
 
     Page numbers are given as if the parts ran to ``lengths`` (the caller renders again
     when they do not). Each part holds only what it shows, so an edit to one brief leaves
-    the other runs of the matrix, and often the opening, exactly as they were.
+    the other parts of the contents and runs of the matrix exactly as they were.
     """
     metadata = book_metadata(views, config)
     placements = book_placements(views, layouts, lengths.front)
-    opening = Book(title=metadata.title, organisation=config.organisation, as_of=metadata.date,
-                   marking=book_marking(views, config.marking), briefs=tuple(views), placements=placements,
-                   matrix_page=lengths.opening + 1)
-    html = render(env, "book_print.html", book=opening, **template_context(config, fonts))
-    jobs = [PdfJob(f"{BOOK_PDF} (cover and contents)", (Candidate(html),), metadata, config.pdf_variant,
-                   config.project, allowed)]
-    # Binding keeps the opening's document properties and leaves a part's behind; a part's own
-    # are kept free of the briefs, so that a brief's new title leaves every run the same job.
-    part_metadata = replace(metadata, subject="Briefing book: the parties' positions", keywords=(),
-                            date=dt.date(2000, 1, 1))
+    marking = book_marking(views, config.marking)
+    cover = Book(title=metadata.title, organisation=config.organisation, as_of=metadata.date, marking=marking,
+                 briefs=tuple(views))
+    html = render(env, "book_print.html", book=cover, **template_context(config, fonts))
+    jobs = [PdfJob(f"{BOOK_PDF} (cover)", (Candidate(html),), metadata, config.pdf_variant, config.project, allowed)]
+    # Binding keeps the cover's document properties and leaves a part's behind; a part's own
+    # are kept free of the briefs, so that a brief's new title leaves the other parts the same jobs.
+    part_metadata = replace(metadata, subject="Briefing book", keywords=(), date=dt.date(2000, 1, 1))
+    for number, part in enumerate(contents_parts(views, placements, lengths.matrix_page, marking, metadata.date)):
+        html = render(env, "book_contents_print.html", part=part, **template_context(config, fonts))
+        jobs.append(PdfJob(f"{BOOK_PDF} (contents, part {number + 1})", (Candidate(html),), part_metadata,
+                           config.pdf_variant, config.project, allowed))
     for number, tables in enumerate(matrix_runs(matrix_tables(views))):
         shown = {view.id: placements[view.id] for table in tables for view in table.briefs}
-        part = MatrixPart(number == 0, tables, shown, opening.marking, opening.as_of)
-        html = render(env, "book_matrix_print.html", part=part,
+        html = render(env, "book_matrix_print.html", part=MatrixPart(number == 0, tables, shown, marking, metadata.date),
                       **template_context(config, fonts))
         jobs.append(PdfJob(f"{BOOK_PDF} (matrix, part {number + 1})", (Candidate(html),), part_metadata,
                            config.pdf_variant, config.project, allowed))

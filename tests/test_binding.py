@@ -68,7 +68,7 @@ def test_the_tag_structure_holds_every_brief_as_a_part(book) -> None:
     document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
     assert document.S == "/Document"
     parts = [kid for kid in document.K if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Part"]
-    assert len(parts) == len(PROFILES) + 1  # and the matrix
+    assert len(parts) == len(PROFILES) + 2  # and the contents and the matrix, each bound in as a part
     assert all(part.P.objgen == document.objgen for part in parts)
     numbers = root.ParentTree.Nums
     keys = {int(numbers[i]) for i in range(0, len(numbers), 2)}
@@ -322,8 +322,9 @@ def test_a_sequence_of_updates_gives_the_bytes_of_a_fresh_bind_after_each(printe
 
 @pytest.fixture(scope="module")
 def own_parts(config: Config, printed: dict[str, bytes]) -> dict[str, list[bytes]]:
-    """The book's opening and matrix as a build renders them for the briefs as printed, and for the
-    first brief printed on five pages instead of six: every start page after it moves, in both."""
+    """The book's cover, contents and matrix as a build renders them for the briefs as printed, and for
+    the first brief printed on five pages instead of six: every start page after it moves, in the
+    contents and the matrix (the cover is the same). And a cover listing the briefs in another order."""
     from briefing.binding import PrintedLayout
     from briefing.pdf import render_jobs
     from briefing.products import BookLengths, book_part_jobs
@@ -334,15 +335,19 @@ def own_parts(config: Config, printed: dict[str, bytes]) -> dict[str, list[bytes
     env = make_environment([config.templates])
     layouts = [printed_layout(printed[p]) for p in BRIEF_ORDER]
     shorter = [PrintedLayout(5, layouts[0].anchors), *layouts[1:]]
+    lengths = BookLengths((1, 1), (1,))
     jobs = [job for chosen in (layouts, shorter)
-            for job in book_part_jobs(views, chosen, BookLengths(2, (1,)), config, env, font_faces(),
-                                      (config.project,))]
-    opening, matrix, shorter_opening, shorter_matrix = (outcome.data for outcome in render_jobs(jobs, 1))
-    assert opening != shorter_opening and matrix != shorter_matrix
-    return {"as printed": [opening, matrix], "first brief shorter": [shorter_opening, shorter_matrix]}
+            for job in book_part_jobs(views, chosen, lengths, config, env, font_faces(), (config.project,))]
+    jobs.append(book_part_jobs(views[::-1], layouts[::-1], lengths, config, env, font_faces(), (config.project,))[0])
+    cover, contents, matrix, shorter_cover, shorter_contents, shorter_matrix, other_cover = (
+        outcome.data for outcome in render_jobs(jobs, 1))
+    assert cover == shorter_cover != other_cover
+    assert contents != shorter_contents and matrix != shorter_matrix
+    return {"as printed": [cover, contents, matrix], "first brief shorter": [cover, shorter_contents, shorter_matrix],
+            "other cover": [other_cover]}
 
 
-# With the opening and the matrix, 13 parts: a quarter of them is more than three.
+# With the cover, the contents and the matrix, 14 parts: a quarter of them is more than three.
 LONG_BOOK = [*BRIEF_ORDER, *BRIEF_ORDER, "savchenko-case"]
 
 
@@ -355,12 +360,11 @@ def test_a_new_opening_is_rebound_in_place_and_keeps_what_the_book_takes_from_it
     from briefing.binding import BookBinder
 
     parts = _book(own_parts["as printed"], printed, BRIEF_ORDER)
-    renumbered = [own_parts["first brief shorter"][0], *parts[1:]]
-    handout = [printed["opening"], *parts[1:]]  # one page, not two: every page after it moves
+    renumbered = [own_parts["other cover"][0], *parts[1:]]
     with BookBinder() as binder:
         binder.update(parts, printed["folio"])
         binder.finish()
-        for changed in (renumbered, handout, renumbered):
+        for changed in (renumbered, parts, renumbered):
             assert binder.update(changed, printed["folio"]) == [0]
             rebound = binder.finish()
             assert rebound == bind_book(changed, printed["folio"])
@@ -375,7 +379,7 @@ def test_a_new_opening_is_rebound_in_place_and_keeps_what_the_book_takes_from_it
             {key: str(value) for key, value in opening.docinfo.items()}
         assert bytes(book.trailer.ID[0]) == bytes(opening.trailer.ID[0])
         assert book.pdf_version == opening.pdf_version
-        assert len(book.pages) == 2 + 1 + 6 + 6 + 3 + 5 + 8
+        assert len(book.pages) == 1 + 1 + 1 + 6 + 6 + 3 + 5 + 8
 
 
 def test_what_the_book_takes_from_its_opening_comes_and_goes_with_a_rebound_opening(printed: dict[str, bytes]) -> None:
@@ -414,12 +418,12 @@ def test_the_opening_matrix_and_a_brief_of_another_length_are_rebound_together_t
     first_shorter = ["syria-ceasefire", *LONG_BOOK[1:]]  # six pages become five
     other_folio = _reordered(printed["folio"])
     steps = [
-        (_book([shorter[0], as_printed[1]], printed, first_shorter), printed["folio"], [0, 2]),
-        (_book(shorter, printed, first_shorter), printed["folio"], [1]),
-        (parts, other_folio, [0, 1, 2]),
+        (_book([*shorter[:2], as_printed[2]], printed, first_shorter), printed["folio"], [1, 3]),
+        (_book(shorter, printed, first_shorter), printed["folio"], [2]),
+        (parts, other_folio, [1, 2, 3]),
         (_book(shorter, printed, [*first_shorter[:7], "syria-transition", *first_shorter[8:]]), other_folio,
          list(range(len(parts)))),  # four parts changed: bound afresh
-        (_book(shorter, printed, first_shorter), printed["folio"], [9]),
+        (_book(shorter, printed, first_shorter), printed["folio"], [10]),
     ]
     with BookBinder() as binder:
         binder.update(parts, printed["folio"])

@@ -191,7 +191,7 @@ def test_a_new_title_renders_the_books_parts_beside_its_brief(project: Path, tmp
     build(config, workers=2)
     # The contents and the matrix show the title: they were worked out from where the brief's pages
     # fell before and rendered with it, and nothing waited for the brief to render them.
-    assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf (cover and contents)"} <= set(started)
+    assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf (contents, part 1)"} <= set(started)
     assert any(path.startswith("pdf/briefing-book.pdf (matrix") for path in started)
     assert afterwards == []
     monkeypatch.undo()
@@ -216,8 +216,8 @@ def test_parts_rendered_ahead_for_a_brief_that_moved_are_dropped(project: Path, 
     build(config, workers=2, products=BRIEF_AND_BOOK)
     # The brief grew by pages: the parts guessed from its old length were not the book's, which
     # rendered its own once the brief was done, and is what a build from nothing makes.
-    assert "pdf/briefing-book.pdf (cover and contents)" in started
-    assert "pdf/briefing-book.pdf (cover and contents)" in afterwards
+    assert "pdf/briefing-book.pdf (contents, part 1)" in started
+    assert "pdf/briefing-book.pdf (contents, part 1)" in afterwards
     monkeypatch.undo()
     fresh = build(config, out=tmp_path / "fresh", force=True, products=BRIEF_AND_BOOK)
     assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \

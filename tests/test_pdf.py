@@ -271,7 +271,7 @@ def test_the_book_cover_lists_the_briefs_only_while_they_fit_on_it(config: Confi
     def opening(count: int) -> str:
         chosen = (views * 3)[:count]
         layouts = [PrintedLayout(5, {}) for _ in chosen]
-        jobs = book_part_jobs(chosen, layouts, BookLengths(2, (1,)), config, env, font_faces(), (config.project,))
+        jobs = book_part_jobs(chosen, layouts, BookLengths((1, 1), (1,)), config, env, font_faces(), (config.project,))
         return jobs[0].candidates[0].html
 
     assert 'class="cover-list"' in opening(5)

@@ -113,6 +113,28 @@ def test_the_timeline_has_every_event_once_in_date_order(config: Config) -> None
     assert len(only) == len({(e.iso, e.event) for e in views[[v.id for v in views].index("sanctions")].timeline})
 
 
+def test_the_timeline_filters_name_every_issue_on_every_page_only_while_they_are_few(config: Config,
+                                                                                    monkeypatch) -> None:
+    from briefing.site import overview
+
+    project = gather(config)
+    views = [brief_view(project.briefs[i], project.sources, project.registry) for i in sorted(project.briefs)]
+    env = make_environment([config.templates])
+
+    def filters(files: dict[str, bytes], page: str) -> list[str]:
+        nav = re.search(r'<nav class="filters".*?</nav>', files[page].decode(), re.S).group(0)
+        return re.findall(r"<a [^>]*>([^<]*)</a>", nav)
+
+    files = site_pages(views, project.sources, project.registry, config, env, {}, search=False)
+    everything = ["All issues", *(view.title for view in views)]
+    assert filters(files, "timeline.html") == filters(files, "timeline/sanctions.html") == everything
+    monkeypatch.setattr(overview, "FILTERS_ON_EVERY_PAGE_AT_MOST", 4)  # a desk of more issues than that
+    files = site_pages(views, project.sources, project.registry, config, env, {}, search=False)
+    assert filters(files, "timeline.html") == everything
+    sanctions = next(view.title for view in views if view.id == "sanctions")
+    assert filters(files, "timeline/sanctions.html") == ["All issues", sanctions]
+
+
 def test_the_search_page_lists_everything_for_readers_without_javascript(built: BuildResult) -> None:
     page = (built.out / "search.html").read_text(encoding="utf-8")
     for folder in ("briefs", "actors", "sources"):

@@ -47,17 +47,25 @@ def timeline_entries(views: list[BriefView], only: str | None = None) -> tuple[T
     return tuple(entries)
 
 
+# A desk with more issues than this lists them all on the all-issues timeline only: each issue's
+# page offers that page and itself, rather than every page of the timeline naming every issue
+# (at 200 briefs, 40,000 links, and a new title would change all 200 pages).
+FILTERS_ON_EVERY_PAGE_AT_MOST = 12
+
+
 def write_timeline_pages(writer: PageWriter, views: list[BriefView]) -> None:
     """The all-issues timeline and one filtered page per issue."""
     filters = ((None, "All issues", TIMELINE), *((v.id, v.title, timeline_page(v.id)) for v in views))
+    every_page = len(views) <= FILTERS_ON_EVERY_PAGE_AT_MOST
     for brief_id, label, path in filters:
+        shown = filters if brief_id is None or every_page else (filters[0], (brief_id, label, path))
         chosen = views if brief_id is None else [view for view in views if view.id == brief_id]
         entries = writer.workspace.recall("timeline", partial(timeline_entries, chosen), same=chosen)
         title = "Timeline" if brief_id is None else f"Timeline: {label}"
         description = (f"{len(entries)} dated events from the sources of "
                        + ("every brief, in date order." if brief_id is None else f"the brief {label}."))
         writer.page("timeline.html", Page(path, title, description, section="timeline"),
-                    entries=entries, filters=filters, current=path)
+                    entries=entries, filters=shown, current=path)
 
 
 @dataclass(frozen=True)

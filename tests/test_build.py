@@ -180,45 +180,36 @@ def _rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str
     return started, afterwards
 
 
-def test_a_new_title_renders_the_books_parts_beside_its_brief(project: Path, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_books_parts_an_edit_changes_render_beside_its_brief_when_the_brief_keeps_its_layout(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(project / "config.yaml")
     build(config, workers=2)
     profile = project / "profiles" / "sanctions.yaml"
-    profile.write_text(profile.read_text(encoding="utf-8").replace('title: "Russia:', 'title: "Moscow:', 1),
-                       encoding="utf-8")
-    started, afterwards = _rendered_jobs(monkeypatch)
-    build(config, workers=2)
-    # The contents and the matrix show the title: they were worked out from where the brief's pages
-    # fell before and rendered with it, and nothing waited for the brief to render them.
+
+    def edited_build_binds_what_a_build_from_nothing_binds(*edits: tuple[str, str]) -> tuple[list[str], list[str]]:
+        text = profile.read_text(encoding="utf-8")
+        for old, new in edits:
+            assert old in text
+            text = text.replace(old, new, 1)
+        profile.write_text(text, encoding="utf-8")
+        started, afterwards = _rendered_jobs(monkeypatch)
+        build(config, workers=2)
+        monkeypatch.undo()
+        fresh = build(config, out=tmp_path / "fresh", force=True, html=False, products=("brief", "book"))
+        assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
+            (fresh.out / "pdf" / "briefing-book.pdf").read_bytes()
+        return started, afterwards
+
+    # A new title: the contents and the matrix show it. They were worked out from where the brief's
+    # pages fell before and rendered with it, and nothing waited for the brief to render them.
+    started, afterwards = edited_build_binds_what_a_build_from_nothing_binds(('title: "Russia:', 'title: "Moscow:'))
     assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf (contents, part 1)"} <= set(started)
     assert any(path.startswith("pdf/briefing-book.pdf (matrix") for path in started)
     assert afterwards == []
-    monkeypatch.undo()
-    fresh = build(config, out=tmp_path / "fresh", force=True)
-    assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
-        (fresh.out / "pdf" / "briefing-book.pdf").read_bytes()
-
-
-BRIEF_AND_BOOK = ("brief", "book")
-
-
-def test_parts_rendered_ahead_for_a_brief_that_moved_are_dropped(project: Path, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(project / "config.yaml")
-    # No handouts: so long a summary does not fit on one page.
-    build(config, workers=2, products=BRIEF_AND_BOOK)
-    profile = project / "profiles" / "sanctions.yaml"
-    longer = "summary: |\n  " + "The sanctions regime was extended again after a long debate. " * 60
-    profile.write_text(profile.read_text(encoding="utf-8").replace('title: "Russia:', 'title: "Moscow:', 1)
-                       .replace("summary: |\n  ", longer, 1), encoding="utf-8")
-    started, afterwards = _rendered_jobs(monkeypatch)
-    build(config, workers=2, products=BRIEF_AND_BOOK)
-    # The brief grew by pages: the parts guessed from its old length were not the book's, which
-    # rendered its own once the brief was done, and is what a build from nothing makes.
+    # Another title and a brief pages longer (the handout does not print the outlook): the parts
+    # guessed from its old length were not the book's, which rendered its own once the brief was done.
+    longer = "outlook: |\n  " + "The sanctions regime will be extended again after a long debate. " * 160
+    started, afterwards = edited_build_binds_what_a_build_from_nothing_binds(
+        ('title: "Moscow:', 'title: "Russia:'), ("outlook: |\n  ", longer))
     assert "pdf/briefing-book.pdf (contents, part 1)" in started
     assert "pdf/briefing-book.pdf (contents, part 1)" in afterwards
-    monkeypatch.undo()
-    fresh = build(config, out=tmp_path / "fresh", force=True, products=BRIEF_AND_BOOK)
-    assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
-        (fresh.out / "pdf" / "briefing-book.pdf").read_bytes()

@@ -304,10 +304,11 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     unwanted = set() if "brief" in products else {view.pdf for view in views}
     book_path = BOOK_PDF if "book" in products and views else None
     recalled = recall_pdf_jobs(jobs, memo)
-    # With a core to spare, the book's parts an edit changes render beside its briefs.
-    ahead = book_parts_ahead(views, recalled, config, env, memo, workspace) if book_path and workers > 1 else {}
-    return PendingPdfs(views, config, env, workers, memo, jobs,
-                       start_pdf_jobs(jobs, workers, memo, progress, recalled, ahead),
+    rendering = start_pdf_jobs(jobs, workers, memo, progress, recalled)
+    if book_path and rendering.rendering_jobs and workers > 1:
+        # The book's parts an edit changes render beside its briefs, worked out once those have started.
+        rendering.render_ahead(book_parts_ahead(views, recalled, config, env, memo, workspace))
+    return PendingPdfs(views, config, env, workers, memo, jobs, rendering,
                        wanted=tuple(job.path for job in jobs if job.path not in unwanted),
                        book_path=book_path, workspace=workspace)
 
@@ -435,17 +436,14 @@ def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome
 
 
 def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, progress: Progress | None = None,
-                   recalled: dict[str, PdfOutcome] | None = None, ahead: dict[str, PdfJob] | None = None) -> PendingJobs:
+                   recalled: dict[str, PdfOutcome] | None = None) -> PendingJobs:
     """Every job's outcome, once asked for: ``recalled`` from the previous build (see :func:`recall_pdf_jobs`),
-    else rendered; the jobs to render, and the book's parts rendered ``ahead`` (by key), have started when this
-    returns."""
+    else rendered; the jobs to render have started when this returns."""
     from .pdf import Rendering
 
     outcomes = dict(recall_pdf_jobs(jobs, memo) if recalled is None else recalled)
     pending = [job for job in jobs if job.path not in outcomes]
-    ahead = ahead or {}
-    return PendingJobs(jobs, outcomes, pending, Rendering(pending + list(ahead.values()), workers, progress), memo,
-                       {key: len(pending) + number for number, key in enumerate(ahead)})
+    return PendingJobs(jobs, outcomes, pending, Rendering(pending, workers, progress), memo)
 
 
 @dataclass
@@ -458,6 +456,11 @@ class PendingJobs:
     rendering: Rendering
     memo: RenderMemo | None
     ahead: dict[str, int] = field(default_factory=dict)  # a book part's key -> its index in ``rendering``
+
+    def render_ahead(self, parts: dict[str, PdfJob]) -> None:
+        """Render the book's ``parts`` (by cache key) beside the jobs under way (see :func:`book_parts_ahead`)."""
+        if parts:
+            self.ahead = dict(zip(parts, self.rendering.add(list(parts.values()))))
 
     def part(self, key: str) -> PdfOutcome | None:
         """The book's part of cache key ``key`` if it was rendered ahead (waiting for it), else None."""

@@ -413,7 +413,8 @@ class Rendering:
     """
 
     def __init__(self, jobs: list[PdfJob], workers: int, progress: Progress | None = None) -> None:
-        self._jobs = jobs
+        self._jobs = list(jobs)
+        self._counted = len(jobs)  # the jobs the progress display counts (not those added later)
         self._progress = progress
         # With more than one core the jobs render in worker processes, even a single job, so that
         # the caller's own work (the web pages) goes on beside them.
@@ -425,6 +426,8 @@ class Rendering:
         self._workers = workers
         self._started = 0  # how many jobs, in ``_order``, have been handed out
         self._pool: ProcessPoolExecutor | None = None
+        self._processes = 0  # in ``_pool``
+        self._side_pool: ProcessPoolExecutor | None = None  # for the jobs added later (see :meth:`add`)
         self._futures: dict = {}
         self._done: dict[int, PdfOutcome] = {}
         if progress and jobs:
@@ -447,16 +450,36 @@ class Rendering:
             # soonest instead of sharing two cores three ways.
             processes = max(1, min(processes, self._workers - 1))
         self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+        self._processes = processes
         self._futures = {self._pool.submit(run_job, self._jobs[i]): i for i in chunk}
+
+    def add(self, jobs: list[PdfJob]) -> list[int]:
+        """Render ``jobs`` too, from now, in a pool of their own on the cores the first one leaves; their indices.
+
+        Only while the first jobs render in worker processes: a caller that works out more
+        jobs after starting the first ones (the book's parts) does not hold those back meanwhile.
+        """
+        if not self._pooled:
+            raise ValueError("jobs are added only to a rendering in worker processes")
+        indices = list(range(len(self._jobs), len(self._jobs) + len(jobs)))
+        self._jobs.extend(jobs)
+        if jobs:
+            parse_stylesheets_before_forking(jobs)
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._side_pool = ProcessPoolExecutor(max_workers=max(1, min(len(jobs), self._workers - self._processes)),
+                                                  mp_context=context)
+            self._futures.update({self._side_pool.submit(run_job, self._jobs[i]): i for i in indices})
+        return indices
 
     def _record(self, index: int, outcome: PdfOutcome) -> None:
         self._done[index] = outcome
-        if self._progress:
+        if self._progress and index < self._counted:
             self._progress.advance(self._jobs[index].path)
+            if sum(1 for i in self._done if i < self._counted) == self._counted:
+                self._progress.finish()
         if len(self._done) == len(self._jobs):
             self.cancel()
-            if self._progress:
-                self._progress.finish()
 
     def _advance(self) -> None:
         """Collect at least one more outcome (rendering the next job here when there is no pool)."""
@@ -495,12 +518,14 @@ class Rendering:
 
     def abandon(self) -> None:
         """Drop the jobs not yet rendered without waiting for those under way, whose outcomes nobody will ask for."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for pool in (self._pool, self._side_pool):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._side_pool = None
 
     def cancel(self) -> None:
-        """Drop what is not rendered yet (the build failed elsewhere) and end the pool; idempotent."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Drop what is not rendered yet (the build failed elsewhere) and end the pools; idempotent."""
+        for pool in (self._pool, self._side_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._side_pool = None

@@ -158,17 +158,23 @@ def test_pdfs_are_tagged_titled_with_embedded_fonts_and_page_numbers(built: Buil
 
 
 def _rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
-    """Record the paths of the PDF jobs a build renders: beside the site from the start, and after the briefs."""
+    """Record the paths of the PDF jobs a build renders: beside the site from the start (with those added
+    to the rendering under way), and after the briefs."""
     import briefing.pdf as pdf
 
     started: list[str] = []
     afterwards: list[str] = []
     rendering = pdf.Rendering.__init__
+    add = pdf.Rendering.add
     render_jobs = pdf.render_jobs
 
     def recording_rendering(self, jobs, *args, **kwargs):
         started.extend(job.path for job in jobs)
         rendering(self, jobs, *args, **kwargs)
+
+    def recording_add(self, jobs):
+        started.extend(job.path for job in jobs)
+        return add(self, jobs)
 
     def recording_render_jobs(jobs, *args, **kwargs):
         afterwards.extend(job.path for job in jobs)
@@ -176,6 +182,7 @@ def _rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str
         return render_jobs(jobs, *args, **kwargs)
 
     monkeypatch.setattr(pdf.Rendering, "__init__", recording_rendering)
+    monkeypatch.setattr(pdf.Rendering, "add", recording_add)
     monkeypatch.setattr(pdf, "render_jobs", recording_render_jobs)
     return started, afterwards
 

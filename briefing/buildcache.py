@@ -285,8 +285,7 @@ class JsonStore:
         self.object_hook = object_hook  # turns the mappings it stored back into the values it was given
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.connection = sqlite3.connect(path)
-            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)")
+            self.connection = _open_store(path, table)
 
     def get(self, key: str) -> object | None:
         if self.connection is None:
@@ -303,6 +302,23 @@ class JsonStore:
             self.connection.commit()
             self.connection.close()
             self.connection = None
+
+
+def _open_store(path: Path, table: str) -> sqlite3.Connection:
+    """The SQLite file of a :class:`JsonStore`, made anew when an older version laid its table out
+    otherwise or the file is damaged: it holds nothing that cannot be worked out again."""
+    for _ in range(2):
+        connection = sqlite3.connect(path)
+        try:
+            columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+            if columns and columns != ["key", "value"]:
+                connection.execute(f"DROP TABLE {table}")
+            connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)")
+            return connection
+        except sqlite3.DatabaseError:
+            connection.close()
+            path.unlink(missing_ok=True)
+    raise RuntimeError(f"{path}: cannot make a cache there")
 
 
 class PartCache:

@@ -106,6 +106,24 @@ def test_an_unchanged_corpus_is_read_from_the_cache_and_a_changed_article_alone_
     assert "harvested 5 articles (4 from cache)" in third.stderr
 
 
+@pytest.mark.parametrize("left_behind", ["an older layout", "a damaged file"])
+def test_a_cache_left_by_an_older_version_or_damaged_is_made_anew(project: Path, left_behind: str) -> None:
+    import sqlite3
+
+    store = project / ".cache" / "harvest.sqlite"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    if left_behind == "an older layout":
+        with sqlite3.connect(store) as connection:
+            connection.execute("CREATE TABLE harvest (key TEXT PRIMARY KEY, records TEXT)")
+    else:
+        store.write_bytes(b"not an SQLite database " * 100)
+    first = harvest(project, "--format", "jsonl")
+    assert first.exit_code == 0 and "Traceback" not in first.output, first.output
+    assert "harvested 5 articles (0 from cache)" in first.stderr and records(first)
+    again = harvest(project, "--format", "jsonl", "seeds")
+    assert "harvested 5 articles (5 from cache)" in again.stderr
+
+
 def test_saved_web_pages_are_read_for_their_main_text_and_date(project: Path, tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     page.write_text(

@@ -181,13 +181,25 @@ def harvest_command(ctx: Context, paths: tuple[Path, ...], profile_id: str | Non
         for problem in result.problems:
             click.echo(str(problem), err=True)
         if out_file is None:
-            click.echo(result.output, nl=False)
+            write_bytes_to_stdout(result.data)
         else:
-            write_atomically(out_file, result.output)
+            write_atomically(out_file, result.data)
         click.echo(f"harvested {result.articles} articles ({result.from_cache} from cache): "
                    f"{result.candidates} candidates", err=True)
 
     _run(ctx, action)
+
+
+def write_bytes_to_stdout(data: bytes) -> None:
+    """Write UTF-8 ``data`` to standard output as it is, without decoding it (a harvest's output can be large)."""
+    stream = sys.stdout
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    stream.flush()
+    binary.write(data)
+    binary.flush()
 
 
 def guard_harvest_output(path: Path, config: Config, force: bool) -> None:

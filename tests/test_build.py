@@ -190,7 +190,8 @@ def _rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str
 def test_the_books_parts_an_edit_changes_render_beside_its_brief_when_the_brief_keeps_its_layout(
         project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(project / "config.yaml")
-    build(config, workers=2)
+    book_only = dict(html=False, products=("brief", "book"))  # the rest of the site is not at stake here
+    build(config, workers=2, **book_only)
     profile = project / "profiles" / "sanctions.yaml"
 
     def edited_build_binds_what_a_build_from_nothing_binds(*edits: tuple[str, str]) -> tuple[list[str], list[str]]:
@@ -200,9 +201,9 @@ def test_the_books_parts_an_edit_changes_render_beside_its_brief_when_the_brief_
             text = text.replace(old, new, 1)
         profile.write_text(text, encoding="utf-8")
         started, afterwards = _rendered_jobs(monkeypatch)
-        build(config, workers=2)
+        build(config, workers=2, **book_only)
         monkeypatch.undo()
-        fresh = build(config, out=tmp_path / "fresh", force=True, html=False, products=("brief", "book"))
+        fresh = build(config, out=tmp_path / "fresh", force=True, **book_only)
         assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() == \
             (fresh.out / "pdf" / "briefing-book.pdf").read_bytes()
         return started, afterwards
@@ -213,8 +214,8 @@ def test_the_books_parts_an_edit_changes_render_beside_its_brief_when_the_brief_
     assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf (contents, part 1)"} <= set(started)
     assert any(path.startswith("pdf/briefing-book.pdf (matrix") for path in started)
     assert afterwards == []
-    # Another title and a brief pages longer (the handout does not print the outlook): the parts
-    # guessed from its old length were not the book's, which rendered its own once the brief was done.
+    # Another title and a brief pages longer: the parts guessed from its old length were not the
+    # book's, which rendered its own once the brief was done.
     longer = "outlook: |\n  " + "The sanctions regime will be extended again after a long debate. " * 160
     started, afterwards = edited_build_binds_what_a_build_from_nothing_binds(
         ('title: "Moscow:', 'title: "Russia:'), ("outlook: |\n  ", longer))

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .buildcache import files_under
 
 if TYPE_CHECKING:
+    from .buildcache import JsonStore
     from .errors import Collector
 
 T = TypeVar("T")
@@ -40,24 +41,37 @@ RACY_NANOSECONDS = 2_000_000_000
 
 
 class FileDigests:
-    """SHA-256 digests of files, read again only when a file's stat signature changes."""
+    """SHA-256 digests of files, read again only when a file's stat signature changes.
 
-    def __init__(self) -> None:
+    With a ``store`` (a :class:`buildcache.JsonStore`), the digests are also noted there by
+    path, for a later process to trust on the same terms (harvest's run key reads them).
+    """
+
+    def __init__(self, store: JsonStore | None = None) -> None:
         self._known: dict[Path, tuple[tuple[int, ...], bytes]] = {}
+        self._store = store
 
     def of(self, path: Path) -> bytes:
         """The digest of ``path``'s bytes (raises OSError as reading it would)."""
         stat = path.stat()
         signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-        known = self._known.get(path)
+        known = self._known.get(path) or self._noted(path)
         if known is not None and known[0] == signature:
             return known[1]
         digest = hashlib.sha256(path.read_bytes()).digest()
         if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > RACY_NANOSECONDS:
             self._known[path] = (signature, digest)
+            if self._store is not None:
+                self._store.put(str(path), [list(signature), digest.hex()])
         else:
             self._known.pop(path, None)
         return digest
+
+    def _noted(self, path: Path) -> tuple[tuple[int, ...], bytes] | None:
+        noted = self._store.get(str(path)) if self._store is not None else None
+        if isinstance(noted, list) and len(noted) == 2 and isinstance(noted[0], list) and isinstance(noted[1], str):
+            return tuple(noted[0]), bytes.fromhex(noted[1])
+        return None
 
     def find(self, path: Path) -> bytes | None:
         """The digest of ``path``'s bytes, or None when it cannot be read (the stage that reads it says why)."""

@@ -104,6 +104,36 @@ def test_file_digests_trust_a_stamp_only_once_it_is_old_enough(tmp_path: Path,
     assert digests.of(profile) != first and len(reads) == 5
 
 
+def test_file_digests_noted_in_a_store_are_trusted_by_a_later_process_on_the_same_terms(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefing.workspace as workspace_module
+    from briefing.buildcache import JsonStore
+
+    reads: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    article, other = tmp_path / "article.txt", tmp_path / "other.txt"
+    article.write_text("Kerry said so.\n")
+    other.write_text("Lavrov said so.\n")
+
+    def digests_in_a_new_process() -> tuple[bytes, bytes]:
+        store = JsonStore(tmp_path / "digests.sqlite", "digests")
+        try:
+            digests = FileDigests(store)
+            return digests.of(article), digests.of(other)
+        finally:
+            store.close()
+
+    first = digests_in_a_new_process()
+    assert len(reads) == 2  # stamped just now: read, and not noted
+    an_hour_later = time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(workspace_module.time, "time_ns", lambda: an_hour_later)
+    assert digests_in_a_new_process() == first and len(reads) == 4  # old enough now: read once more, and noted
+    assert digests_in_a_new_process() == first and len(reads) == 4  # a later process trusts the noted digests
+    article.write_text("Kerry said otherwise.\n")
+    assert digests_in_a_new_process()[0] != first[0] and len(reads) == 5
+
+
 @pytest.mark.parametrize("pdf", [False, True], ids=["html", "html-and-pdf"])
 def test_builds_with_a_kept_workspace_write_what_fresh_builds_write(project: Path, tmp_path: Path,
                                                                    pdf: bool) -> None:

@@ -494,7 +494,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
                        ahead: PendingJobs | None = None) -> PendingBook:
     """The briefing book: its own pages rendered with the pages where each brief falls, then bound.
 
-    The book's own parts (the opening, runs of the matrix) are numbered from guessed
+    The book's own parts (the cover, the parts of the contents, runs of the matrix) are numbered from guessed
     lengths (the previous build's); when a part comes out longer or shorter, the parts
     are numbered again and those whose pages change are rendered again. Each part, and the
     folio, is kept in the project's cache under the key of its HTML, so an edit renders

@@ -405,6 +405,11 @@ def render_jobs(jobs: list[PdfJob], workers: int, progress: Progress | None = No
     return Rendering(jobs, workers, progress).results()
 
 
+def _fork_context():
+    """Workers forked from this process where the system can (they inherit the parsed stylesheets and warm engine)."""
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+
+
 class Rendering:
     """PDF jobs under way (see :func:`render_jobs`): the first pool starts at once, results are collected later.
 
@@ -441,15 +446,13 @@ class Rendering:
     def _start_batch(self) -> None:
         chunk = self._order[self._started:self._started + self._batch]
         self._started += len(chunk)
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         processes = min(self._workers, len(chunk))
         if len(self._jobs) <= self._workers:
             # A handful of jobs (an edit's) leave one core to the caller's own work: the jobs
             # render one after another, heaviest first, so the brief the book waits for is done
             # soonest instead of sharing two cores three ways.
             processes = max(1, min(processes, self._workers - 1))
-        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=_fork_context())
         self._processes = processes
         self._futures = {self._pool.submit(run_job, self._jobs[i]): i for i in chunk}
 
@@ -465,10 +468,8 @@ class Rendering:
         self._jobs.extend(jobs)
         if jobs:
             parse_stylesheets_before_forking(jobs)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._side_pool = ProcessPoolExecutor(max_workers=max(1, min(len(jobs), self._workers - self._processes)),
-                                                  mp_context=context)
+                                                  mp_context=_fork_context())
             self._futures.update({self._side_pool.submit(run_job, self._jobs[i]): i for i in indices})
         return indices
 

@@ -304,7 +304,7 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     unwanted = set() if "brief" in products else {view.pdf for view in views}
     book_path = BOOK_PDF if "book" in products and views else None
     recalled = recall_pdf_jobs(jobs, memo)
-    rendering = start_pdf_jobs(jobs, workers, memo, progress, recalled)
+    rendering = start_pdf_jobs(jobs, workers, memo, recalled, progress)
     if book_path and rendering.rendering_jobs and workers > 1:
         # The book's parts an edit changes render beside its briefs, worked out once those have started.
         rendering.render_ahead(book_parts_ahead(views, recalled, config, env, memo, workspace))
@@ -435,13 +435,13 @@ def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome
     return outcomes
 
 
-def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, progress: Progress | None = None,
-                   recalled: dict[str, PdfOutcome] | None = None) -> PendingJobs:
+def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, recalled: dict[str, PdfOutcome],
+                   progress: Progress | None = None) -> PendingJobs:
     """Every job's outcome, once asked for: ``recalled`` from the previous build (see :func:`recall_pdf_jobs`),
     else rendered; the jobs to render have started when this returns."""
     from .pdf import Rendering
 
-    outcomes = dict(recall_pdf_jobs(jobs, memo) if recalled is None else recalled)
+    outcomes = dict(recalled)  # the rendered ones join them; the caller's stays as the previous build gave it
     pending = [job for job in jobs if job.path not in outcomes]
     return PendingJobs(jobs, outcomes, pending, Rendering(pending, workers, progress), memo)
 

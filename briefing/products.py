@@ -41,6 +41,7 @@ FOLIO_PAGES_STEP = 32
 # A quote in the positions table should be readable at a glance: long enough to say
 # something, short enough not to crowd the analyst's summary beside it.
 SHORT_QUOTE_WORDS = (4, 22)
+# The matrix's heading, on its pages and as its line of the contents (rendered apart from each other).
 MATRIX_TITLE = "Where the parties stand: all issues"
 
 
@@ -289,7 +290,7 @@ def book_part_jobs(views: list[BriefView], layouts: list[PrintedLayout], lengths
     for number, tables in enumerate(matrix_runs(matrix_tables(views))):
         shown = {view.id: placements[view.id] for table in tables for view in table.briefs}
         html = render(env, "book_matrix_print.html", part=MatrixPart(number == 0, tables, shown, marking, metadata.date),
-                      **template_context(config, fonts))
+                      title=MATRIX_TITLE, **template_context(config, fonts))
         jobs.append(PdfJob(f"{BOOK_PDF} (matrix, part {number + 1})", (Candidate(html),), part_metadata,
                            config.pdf_variant, config.project, allowed))
     return jobs

@@ -289,14 +289,18 @@ def test_a_yaml_document_that_cannot_be_cached_faithfully_is_composed_every_time
     cache.close()
 
 
-def test_a_new_title_leaves_the_search_index_of_the_articles_it_cites_alone(built_project: Path) -> None:
-    """The articles' pages name the briefs citing them, but outside what search indexes."""
+def test_a_new_title_leaves_the_search_index_of_the_articles_and_actors_it_cites_alone(built_project: Path) -> None:
+    """The articles' and actors' pages name the briefs citing them, but outside what search indexes."""
     profile = built_project / "profiles" / "sanctions.yaml"
     edit(profile, 'title: "Russia:', 'title: "Russia, retitled:')
     result = rebuild(built_project)
     cited = [path for path in result.rebuilt if path.startswith("sources/")]
     assert cited  # their "Cited in" lines carry the new title
     assert "retitled" in (built_project / "out" / cited[0]).read_text(encoding="utf-8")
+    quoted = [path for path in result.rebuilt if path.startswith("actors/")]
+    assert quoted and "retitled" in (built_project / "out" / quoted[0]).read_text(encoding="utf-8")
+    assert any(path.startswith("pagefind/actors/") for path in result.reused)
+    assert not any(path.startswith("pagefind/actors/") for path in result.rebuilt)
     bundles = {path.split("/")[1] for path in result.rebuilt + result.reused
                if path.startswith("pagefind/") and path.count("/") > 1}
     # The articles' bundle (the primary one, at pagefind/ itself) is reused whole; the briefs' is not.

@@ -86,7 +86,8 @@ def actor_views(views: list[BriefView], registry: Registry) -> dict[str, ActorVi
         affiliation = registry[actor.affiliation] if actor.affiliation and actor.affiliation in registry else None
         members = tuple(sorted((ActorLink(i, registry[i].name, actor_page(i)) for i in ids
                                 if registry[i].affiliation == actor_id), key=lambda a: a.name))
-        held = sorted(positions.get(actor_id, []), key=lambda p: (p.brief.title, p.brief.id))
+        # In the order the site lists the briefs: a brief's new title leaves the page's searchable words as they were.
+        held = sorted(positions.get(actor_id, []), key=lambda p: p.brief.id)
         result[actor_id] = ActorView(
             actor, actor_page(actor_id), affiliation,
             actor_page(affiliation.id) if affiliation and affiliation.id in ids else None,

@@ -304,10 +304,11 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     unwanted = set() if "brief" in products else {view.pdf for view in views}
     book_path = BOOK_PDF if "book" in products and views else None
     recalled = recall_pdf_jobs(jobs, memo)
-    rendering = start_pdf_jobs(jobs, workers, memo, recalled, progress)
-    if book_path and rendering.rendering_jobs and workers > 1:
-        # The book's parts an edit changes render beside its briefs, worked out once those have started.
-        rendering.render_ahead(book_parts_ahead(views, recalled, config, env, memo, workspace))
+    # The book's parts an edit changes render beside its briefs, and with them before anything else.
+    ahead = (book_parts_ahead(views, recalled, config, env, memo, workspace)
+             if book_path and workers > 1 and len(recalled) < len(jobs) else {})
+    rendering = start_pdf_jobs(jobs, workers, memo, recalled, progress, ahead,
+                               first=frozenset(view.pdf for view in views) if book_path else frozenset())
     return PendingPdfs(views, config, env, workers, memo, jobs, rendering,
                        wanted=tuple(job.path for job in jobs if job.path not in unwanted),
                        book_path=book_path, workspace=workspace)
@@ -319,11 +320,17 @@ class PendingPdfs(Mapping[str, bytes]):
     As a mapping from path to bytes it answers ``in`` and iteration straight away (the
     pages that link to the PDFs need no more) and waits for the rendering on the first
     look at any bytes (the search index reads their text).
+
+    When the PDFs render in worker processes, a thread of this process collects them as
+    they are done, keeps the workers fed and starts binding the book the moment its briefs
+    are rendered, while the build renders the web pages; otherwise :meth:`finish` does it.
     """
 
     def __init__(self, views: list[BriefView], config: Config, env, workers: int, memo: RenderMemo | None,
                  jobs: list, rendering: PendingJobs, wanted: tuple[str, ...], book_path: str | None,
                  workspace: Workspace | None = None) -> None:
+        import threading
+
         self._views, self._config, self._env, self._workers, self._memo = views, config, env, workers, memo
         self._workspace = workspace
         self._jobs = jobs
@@ -331,25 +338,43 @@ class PendingPdfs(Mapping[str, bytes]):
         self.wanted = wanted
         self.book_path = book_path
         self._finished: tuple[list[PdfOutcome], PendingBook | None] | None = None
+        self._failure: BaseException | None = None
         self._by_path: dict[str, bytes] | None = None
+        self._collecting: threading.Thread | None = None
+        if rendering.rendering.pooled:
+            self._collecting = threading.Thread(target=self._collect, name="make-brief-pdfs", daemon=True)
+            self._collecting.start()
+
+    def _collect(self) -> None:
+        try:
+            self._finish()
+        except BaseException as failure:  # noqa: BLE001 (handed to the thread that asks, see finish)
+            self._failure = failure
+
+    def _finish(self) -> None:
+        book = None
+        if self.book_path:
+            # The book needs the full briefs alone: it starts binding while the handouts finish.
+            briefs = self._rendering.results([view.pdf for view in self._views])
+            book = bind_briefing_book(self._views, briefs, self._config, self._env, self._workers, self._memo,
+                                      self._workspace, ahead=self._rendering)
+        try:
+            self._finished = self._rendering.results(list(self.wanted)), book
+            self._rendering.drop_parts_ahead()
+        except BaseException:
+            if book:
+                book.cancel()
+            raise
 
     def finish(self) -> tuple[list[PdfOutcome], PendingBook | None]:
         """The wanted PDFs, once rendered, and the briefing book being bound from them (large ones apart)."""
-        if self._finished is None:
-            book = None
-            if self.book_path:
-                # The book needs the full briefs alone: it starts binding while the handouts finish.
-                briefs = self._rendering.results([view.pdf for view in self._views])
-                book = bind_briefing_book(self._views, briefs, self._config, self._env, self._workers, self._memo,
-                                          self._workspace, ahead=self._rendering)
-            try:
-                self._finished = self._rendering.results(list(self.wanted)), book
-                self._rendering.drop_parts_ahead()
-            except BaseException:
-                if book:
-                    book.cancel()
-                raise
-        return self._finished
+        if self._collecting is not None:
+            self._collecting.join()
+            if self._failure is not None:
+                raise self._failure
+        elif self._finished is None:
+            self._finish()
+        return self._finished  # type: ignore[return-value]
 
     def warm_engine(self) -> None:
         """Lay out a brief here, for the workers a long-running process forks later to start warm (see :func:`pdf.warm_up`)."""
@@ -361,6 +386,8 @@ class PendingPdfs(Mapping[str, bytes]):
     def cancel(self) -> None:
         """Stop rendering and binding: the build failed elsewhere and will write nothing."""
         self._rendering.cancel()
+        if self._collecting is not None:
+            self._collecting.join()  # it stops at the rendering's end, with the outcomes it has or a failure
         if self._finished is not None and self._finished[1] is not None:
             self._finished[1].cancel()
 
@@ -436,14 +463,23 @@ def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome
 
 
 def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, recalled: dict[str, PdfOutcome],
-                   progress: Progress | None = None) -> PendingJobs:
+                   progress: Progress | None = None, ahead: dict[str, PdfJob] | None = None,
+                   first: frozenset[str] = frozenset()) -> PendingJobs:
     """Every job's outcome, once asked for: ``recalled`` from the previous build (see :func:`recall_pdf_jobs`),
-    else rendered; the jobs to render have started when this returns."""
+    else rendered; the jobs to render have started when this returns.
+
+    The book's parts ``ahead`` (by cache key, see :func:`book_parts_ahead`) render in the same
+    pool; they and the jobs whose path is in ``first`` (the briefs the book waits for) start first.
+    """
     from .pdf import Rendering
 
     outcomes = dict(recalled)  # the rendered ones join them; the caller's stays as the previous build gave it
     pending = [job for job in jobs if job.path not in outcomes]
-    return PendingJobs(jobs, outcomes, pending, Rendering(pending, workers, progress), memo)
+    parts = list((ahead or {}).values())
+    rendering = Rendering(pending + parts, workers, progress, shown=len(pending),
+                          first=first | {part.path for part in parts})
+    return PendingJobs(jobs, outcomes, pending, rendering, memo,
+                       {key: len(pending) + number for number, key in enumerate(ahead or {})})
 
 
 @dataclass
@@ -452,15 +488,10 @@ class PendingJobs:
 
     jobs: list
     outcomes: dict[str, PdfOutcome]
-    rendering_jobs: list  # the jobs ``rendering`` renders, in its order (the book's parts ahead follow them)
+    rendering_jobs: list  # the jobs ``rendering`` renders, in its list (the book's parts ahead follow them)
     rendering: Rendering
     memo: RenderMemo | None
     ahead: dict[str, int] = field(default_factory=dict)  # a book part's key -> its index in ``rendering``
-
-    def render_ahead(self, parts: dict[str, PdfJob]) -> None:
-        """Render the book's ``parts`` (by cache key) beside the jobs under way (see :func:`book_parts_ahead`)."""
-        if parts:
-            self.ahead = dict(zip(parts, self.rendering.add(list(parts.values()))))
 
     def part(self, key: str) -> PdfOutcome | None:
         """The book's part of cache key ``key`` if it was rendered ahead (waiting for it), else None."""

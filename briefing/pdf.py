@@ -14,10 +14,13 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import functools
+import gc
 import io
 import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+import threading
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -410,6 +413,22 @@ def _fork_context():
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
 
 
+def _start_pool(processes: int, jobs: dict[int, PdfJob]) -> tuple[ProcessPoolExecutor, dict]:
+    """A pool of ``processes`` forked workers rendering ``jobs`` (by index), and the future of each.
+
+    The workers are forked with every object of this process frozen out of the cycle
+    collector's reach: a worker's first full collection would otherwise walk the whole heap
+    it inherited (a large desk's build: a third of a second, and a copy of every page it
+    touches) in the middle of an edit's PDF. A pool forks its workers at the first submit.
+    """
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=_fork_context())
+        return pool, {pool.submit(run_job, job): index for index, job in jobs.items()}
+    finally:
+        gc.unfreeze()
+
+
 class Rendering:
     """PDF jobs under way (see :func:`render_jobs`): the first pool starts at once, results are collected later.
 
@@ -417,26 +436,30 @@ class Rendering:
     are forked here, in the calling thread, before the pool starts any thread of its own.
     """
 
-    def __init__(self, jobs: list[PdfJob], workers: int, progress: Progress | None = None) -> None:
+    def __init__(self, jobs: list[PdfJob], workers: int, progress: Progress | None = None, *,
+                 shown: int | None = None, first: Collection[str] = ()) -> None:
+        """Start rendering ``jobs``: those whose path is in ``first`` (what the caller waits for soonest), then
+        the rest, each heaviest first; the progress display counts the ``shown`` first jobs of the list (all)."""
         self._jobs = list(jobs)
-        self._counted = len(jobs)  # the jobs the progress display counts (not those added later)
+        self._counted = len(jobs) if shown is None else shown
         self._progress = progress
         # With more than one core the jobs render in worker processes, even a single job, so that
         # the caller's own work (the web pages) goes on beside them.
         self._pooled = workers > 1 and bool(jobs)
-        self._order = sorted(range(len(jobs)), key=lambda i: -jobs[i].weight)
+        self._order = sorted(range(len(jobs)), key=lambda i: (jobs[i].path not in first, -jobs[i].weight))
         # A fresh pool every few documents per worker: the workers are recycled, so WeasyPrint's
         # caches cannot grow without bound over a large desk.
         self._batch = max(1, workers) * MAX_JOBS_PER_WORKER
         self._workers = workers
         self._started = 0  # how many jobs, in ``_order``, have been handed out
         self._pool: ProcessPoolExecutor | None = None
-        self._processes = 0  # in ``_pool``
-        self._side_pool: ProcessPoolExecutor | None = None  # for the jobs added later (see :meth:`add`)
         self._futures: dict = {}
         self._done: dict[int, PdfOutcome] = {}
-        if progress and jobs:
-            progress.start(len(jobs), "Rendering PDFs")
+        # The outcomes may be collected by another thread than the one that cancels (see :meth:`cancel`).
+        self._stopped = False
+        self._starting = threading.Lock()
+        if progress and self._counted:
+            progress.start(self._counted, "Rendering PDFs")
         if self._pooled:
             import weasyprint  # noqa: F401  (imported once here, inherited by forked workers)
 
@@ -449,29 +472,15 @@ class Rendering:
         processes = min(self._workers, len(chunk))
         if len(self._jobs) <= self._workers:
             # A handful of jobs (an edit's) leave one core to the caller's own work: the jobs
-            # render one after another, heaviest first, so the brief the book waits for is done
-            # soonest instead of sharing two cores three ways.
+            # render one after another, the most wanted first, so the brief the book waits for is
+            # done soonest instead of sharing two cores three ways.
             processes = max(1, min(processes, self._workers - 1))
-        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=_fork_context())
-        self._processes = processes
-        self._futures = {self._pool.submit(run_job, self._jobs[i]): i for i in chunk}
+        self._pool, self._futures = _start_pool(processes, {i: self._jobs[i] for i in chunk})
 
-    def add(self, jobs: list[PdfJob]) -> list[int]:
-        """Render ``jobs`` too, from now, in a pool of their own on the cores the first one leaves; their indices.
-
-        Only while the first jobs render in worker processes: a caller that works out more
-        jobs after starting the first ones (the book's parts) does not hold those back meanwhile.
-        """
-        if not self._pooled:
-            raise ValueError("jobs are added only to a rendering in worker processes")
-        indices = list(range(len(self._jobs), len(self._jobs) + len(jobs)))
-        self._jobs.extend(jobs)
-        if jobs:
-            parse_stylesheets_before_forking(jobs)
-            self._side_pool = ProcessPoolExecutor(max_workers=max(1, min(len(jobs), self._workers - self._processes)),
-                                                  mp_context=_fork_context())
-            self._futures.update({self._side_pool.submit(run_job, self._jobs[i]): i for i in indices})
-        return indices
+    @property
+    def pooled(self) -> bool:
+        """Whether the jobs render in worker processes (else each renders here when its outcome is asked for)."""
+        return self._pooled
 
     def _record(self, index: int, outcome: PdfOutcome) -> None:
         self._done[index] = outcome
@@ -480,7 +489,7 @@ class Rendering:
             if sum(1 for i in self._done if i < self._counted) == self._counted:
                 self._progress.finish()
         if len(self._done) == len(self._jobs):
-            self.cancel()
+            self._close_pool(wait=True)
 
     def _advance(self) -> None:
         """Collect at least one more outcome (rendering the next job here when there is no pool)."""
@@ -490,9 +499,17 @@ class Rendering:
             self._record(index, run_job(self._jobs[index]))
             return
         if not self._futures:
-            self.cancel()
-            self._start_batch()
-        finished, _ = wait(self._futures, return_when=FIRST_COMPLETED)
+            with self._starting:
+                if self._stopped:
+                    raise CancelledError("the PDFs are no longer wanted")
+                self._close_pool(wait=True)
+                self._start_batch()
+        finished: set = set()
+        while not finished:
+            if self._stopped:
+                raise CancelledError("the PDFs are no longer wanted")
+            # A future the pool cancels on shutdown never wakes a waiter: look again now and then.
+            finished, _ = wait(self._futures, timeout=0.25, return_when=FIRST_COMPLETED)
         for future in finished:
             index = self._futures.pop(future)
             self._record(index, future.result())
@@ -500,8 +517,8 @@ class Rendering:
     def outcomes(self, indices: list[int]) -> list[PdfOutcome]:
         """The outcomes of the jobs at ``indices`` (into the job list), as soon as those are rendered.
 
-        Jobs are rendered heaviest first, so asking for the heavy ones first costs no waiting
-        beyond theirs. A failed job raises its RenderError.
+        Jobs are rendered in the order :meth:`__init__` gives them, so asking for the first ones
+        first costs no waiting beyond theirs. A failed job raises its RenderError.
         """
         try:
             while not all(index in self._done for index in indices):
@@ -519,14 +536,18 @@ class Rendering:
 
     def abandon(self) -> None:
         """Drop the jobs not yet rendered without waiting for those under way, whose outcomes nobody will ask for."""
-        for pool in (self._pool, self._side_pool):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._side_pool = None
+        self._close_pool(wait=False)
 
     def cancel(self) -> None:
-        """Drop what is not rendered yet (the build failed elsewhere) and end the pools; idempotent."""
-        for pool in (self._pool, self._side_pool):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = self._side_pool = None
+        """Drop what is not rendered yet (the build failed elsewhere) and end the pool; idempotent.
+
+        A thread waiting for outcomes meanwhile gets those under way, then a CancelledError.
+        """
+        with self._starting:
+            self._stopped = True
+            self._close_pool(wait=True)
+
+    def _close_pool(self, wait: bool) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+        self._pool = None

@@ -158,31 +158,28 @@ def test_pdfs_are_tagged_titled_with_embedded_fonts_and_page_numbers(built: Buil
 
 
 def _rendered_jobs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
-    """Record the paths of the PDF jobs a build renders: beside the site from the start (with those added
-    to the rendering under way), and after the briefs."""
+    """Record the paths of the PDF jobs a build renders: beside the site from the start (the book's parts
+    rendered ahead among them), and after the briefs."""
     import briefing.pdf as pdf
 
     started: list[str] = []
     afterwards: list[str] = []
     rendering = pdf.Rendering.__init__
-    add = pdf.Rendering.add
     render_jobs = pdf.render_jobs
+    after_the_briefs = []
 
     def recording_rendering(self, jobs, *args, **kwargs):
-        started.extend(job.path for job in jobs)
+        (afterwards if after_the_briefs else started).extend(job.path for job in jobs)
         rendering(self, jobs, *args, **kwargs)
 
-    def recording_add(self, jobs):
-        started.extend(job.path for job in jobs)
-        return add(self, jobs)
-
     def recording_render_jobs(jobs, *args, **kwargs):
-        afterwards.extend(job.path for job in jobs)
-        started[len(started) - len(jobs):] = []  # render_jobs goes through a Rendering of its own
-        return render_jobs(jobs, *args, **kwargs)
+        after_the_briefs.append(True)  # render_jobs goes through a Rendering of its own
+        try:
+            return render_jobs(jobs, *args, **kwargs)
+        finally:
+            after_the_briefs.pop()
 
     monkeypatch.setattr(pdf.Rendering, "__init__", recording_rendering)
-    monkeypatch.setattr(pdf.Rendering, "add", recording_add)
     monkeypatch.setattr(pdf, "render_jobs", recording_render_jobs)
     return started, afterwards
 
@@ -221,3 +218,53 @@ def test_the_books_parts_an_edit_changes_render_beside_its_brief_when_the_brief_
         ('title: "Moscow:', 'title: "Russia:'), ("outlook: |\n  ", longer))
     assert "pdf/briefing-book.pdf (contents, part 1)" in started
     assert "pdf/briefing-book.pdf (contents, part 1)" in afterwards
+
+
+def test_the_book_starts_binding_while_the_site_is_still_being_rendered(project: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import briefing.binding
+    import briefing.build
+
+    config = load_config(project / "config.yaml")
+    binding_started = threading.Event()
+    bind = briefing.binding.Binding.__init__
+    site_pages = briefing.build.site_pages
+
+    def noting_binding(self, *args, **kwargs):
+        binding_started.set()
+        bind(self, *args, **kwargs)
+
+    def site_pages_waiting_for_the_binding(*args, **kwargs):
+        # Were the book bound only once the site is done, this would wait in vain.
+        assert binding_started.wait(timeout=120), "the book waited for the site"
+        return site_pages(*args, **kwargs)
+
+    monkeypatch.setattr(briefing.binding.Binding, "__init__", noting_binding)
+    monkeypatch.setattr(briefing.build, "site_pages", site_pages_waiting_for_the_binding)
+    result = build(config, workers=2)
+    assert "pdf/briefing-book.pdf" in result.files
+
+
+def test_a_site_that_fails_while_the_pdfs_render_stops_them_and_writes_nothing(project: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import threading
+
+    import briefing.build
+    from briefing.errors import RenderError
+
+    config = load_config(project / "config.yaml")
+    build(config, pdf=False)
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+
+    def failing_site_pages(*args, **kwargs):
+        raise RenderError("templates/brief.html:3: the site failed")
+
+    monkeypatch.setattr(briefing.build, "site_pages", failing_site_pages)
+    with pytest.raises(RenderError, match="the site failed"):
+        build(config, workers=2)
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
+    assert [thread.name for thread in threading.enumerate() if thread.name == "make-brief-pdfs"] == []
+    assert multiprocessing.active_children() == []

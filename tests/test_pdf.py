@@ -277,3 +277,26 @@ def test_the_book_cover_lists_the_briefs_only_while_they_fit_on_it(config: Confi
     assert 'class="cover-list"' in opening(5)
     large = opening(13)
     assert 'class="cover-list"' not in large and "13 issue briefs" in large
+
+
+def _objects_the_collector_leaves_alone(job: object) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_pdf_workers_start_with_the_builds_objects_out_of_the_collectors_reach(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker's first full collection would otherwise walk the whole heap it inherited, mid-edit.
+    import gc
+
+    import briefing.pdf as pdf
+
+    monkeypatch.setattr(pdf, "run_job", _objects_the_collector_leaves_alone)
+    pool, futures = pdf._start_pool(1, {0: None})
+    try:
+        [frozen_in_the_worker] = [future.result(timeout=60) for future in futures]
+    finally:
+        pool.shutdown()
+    assert frozen_in_the_worker > 10_000
+    assert gc.get_freeze_count() == 0  # this process collects as before

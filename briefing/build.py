@@ -247,6 +247,7 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
     # told from a build without PDFs by None, not by its truth.
     pdfs = start_pdfs(views, config, env, products, workers, memo, progress, workspace) if pdf else None
     files: dict[str, bytes] = {}
+    staged = None
     try:
         if html:
             with cycle_collection_paused():
@@ -256,14 +257,20 @@ def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: 
                                         memo=memo, workspace=workspace))
         outcomes, book = pdfs.finish() if pdfs is not None else ([], None)
         files.update((outcome.path, outcome.data) for outcome in outcomes)
+        # Everything but the book goes into the new output while the book is still being bound.
+        staged = StagedOutput(target, memo.on_disk)
+        staged.add(files)
         if book:
             outcomes.append(book.result())
             files[outcomes[-1].path] = outcomes[-1].data
+            staged.add({outcomes[-1].path: outcomes[-1].data})
+        staged.publish(workspace.remove_later if workspace.kept else None)
     except BaseException:
         if pdfs is not None:
             pdfs.cancel()
+        if staged is not None:
+            staged.discard()
         raise
-    write_atomically(target, files, unchanged=memo.on_disk, remove=workspace.remove_later if workspace.kept else None)
     workspace.fingerprints = memo.fingerprints.settled()
     if pdfs is not None and workspace.kept and not workspace.pdf_engine_warm:
         pdfs.warm_engine()
@@ -730,43 +737,66 @@ def recover_output_folder(target: Path) -> None:
 
 def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] | frozenset[str] = frozenset(),
                      remove: Callable[[Path], None] | None = None) -> None:
-    """Write ``files`` into a fresh folder beside ``target`` and swap it in whole.
+    """Write ``files`` into a fresh folder beside ``target`` and swap it in whole (see :class:`StagedOutput`)."""
+    staged = StagedOutput(target, unchanged)
+    try:
+        staged.add(files)
+        staged.publish(remove)
+    except BaseException:
+        staged.discard()
+        raise
 
-    The output it replaces is removed by ``remove`` (default: at once, before returning);
-    until then it waits beside ``target`` as ``.<name>.old-<pid>``, which the next build's
-    :func:`recover_output_folder` removes should the process stop first.
+
+class StagedOutput:
+    """A build's output written into a fresh folder beside ``target``, then swapped in whole.
+
+    Files may be added in several goes (the site's while the book is still being bound);
+    nothing reaches ``target`` before :meth:`publish`. The output it replaces is removed by
+    ``remove`` (default: at once, before returning); until then it waits beside ``target`` as
+    ``.<name>.old-<pid>``, which the next build's :func:`recover_output_folder` removes should
+    the process stop first.
 
     A file named in ``unchanged`` already holds these bytes in ``target``: the new folder
     gets a hard link to it rather than a copy (nothing ever writes into a built file, so
     the two folders cannot disturb each other), which keeps a small edit to a large site cheap.
     """
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        staging.mkdir()
+
+    def __init__(self, target: Path, unchanged: set[str] | frozenset[str] = frozenset()) -> None:
+        self.target = target
+        self.unchanged = unchanged
+        self.staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir()
+        self._made = {""}
+
+    def add(self, files: dict[str, bytes]) -> None:
+        """Write ``files`` (by path relative to the output) into the new folder."""
         # Plain strings rather than Paths: a large site is thousands of files, most of them links.
-        made, into, previous = {""}, str(staging), str(target)
+        into, previous = str(self.staging), str(self.target)
         for relative_path, content in sorted(files.items()):
             folder = os.path.dirname(relative_path)
-            if folder not in made:
+            if folder not in self._made:
                 os.makedirs(os.path.join(into, folder), exist_ok=True)
-                made.add(folder)
+                self._made.add(folder)
             path = os.path.join(into, relative_path)
-            if relative_path not in unchanged or not link_if_same_size(os.path.join(previous, relative_path), path,
-                                                                        len(content)):
+            if relative_path not in self.unchanged or not link_if_same_size(os.path.join(previous, relative_path),
+                                                                            path, len(content)):
                 with open(path, "wb") as file:
                     file.write(content)
-        (staging / OUTPUT_MARKER).write_bytes(_MARKER_TEXT)
-        retired = parent / f".{target.name}.old-{os.getpid()}"
-        if target.exists():
-            target.rename(retired)
-        staging.rename(target)
+
+    def publish(self, remove: Callable[[Path], None] | None = None) -> None:
+        """Swap the new folder in for ``target``; the replaced one goes to ``remove`` (default: removed here)."""
+        (self.staging / OUTPUT_MARKER).write_bytes(_MARKER_TEXT)
+        retired = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
+        if self.target.exists():
+            self.target.rename(retired)
+        self.staging.rename(self.target)
         if remove is None:
             shutil.rmtree(retired, ignore_errors=True)
         elif retired.exists():
             remove(retired)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    def discard(self) -> None:
+        """Remove the new folder: the build failed, and ``target`` stays as it was."""
+        shutil.rmtree(self.staging, ignore_errors=True)

@@ -268,3 +268,30 @@ def test_a_site_that_fails_while_the_pdfs_render_stops_them_and_writes_nothing(p
     assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
     assert [thread.name for thread in threading.enumerate() if thread.name == "make-brief-pdfs"] == []
     assert multiprocessing.active_children() == []
+
+
+def test_a_book_that_fails_to_bind_after_the_site_was_staged_leaves_the_output_untouched(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefing.build
+    from briefing.errors import RenderError
+
+    config = load_config(project / "config.yaml")
+    build(config, pdf=False)
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    staged: list[Path] = []
+    add = briefing.build.StagedOutput.add
+
+    def noting_add(self, files):
+        staged.extend(self.staging / path for path in files)
+        add(self, files)
+
+    def failing_binding(self):
+        assert staged and all(path.exists() for path in staged)  # the site went in while the book was bound
+        raise RenderError("binding the briefing book failed: the disk is full")
+
+    monkeypatch.setattr(briefing.build.StagedOutput, "add", noting_add)
+    monkeypatch.setattr(briefing.build.PendingBook, "result", failing_binding)
+    with pytest.raises(RenderError, match="the disk is full"):
+        build(config, workers=2)
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []

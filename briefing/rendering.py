@@ -376,20 +376,23 @@ class StanceRow:
     cells: tuple[StanceCell, ...]
 
 
-def stance_matrix(views: list[BriefView]) -> tuple[StanceRow, ...]:
-    """Where the parties stand: one row per party with a position in any brief, one cell per brief.
-
-    Rows are ordered by how many briefs the party appears in, then by name, so the main
-    protagonists come first.
-    """
+def stance_parties(views: list[BriefView]) -> tuple[Actor, ...]:
+    """The rows of the stance matrix: every party with a position in any brief, by how many briefs it
+    appears in, then by name, so the main protagonists come first."""
     parties: dict[str, Actor] = {}
+    briefs: dict[str, int] = {}
     for view in views:
+        for party_id in dict.fromkeys(position.party.id for position in view.positions):
+            briefs[party_id] = briefs.get(party_id, 0) + 1
         for position in view.positions:
             parties.setdefault(position.party.id, position.party)
-    rows = []
-    for party in parties.values():
-        cells = tuple(StanceCell(view, next((p for p in view.positions if p.party.id == party.id), None))
-                      for view in views)
-        rows.append(StanceRow(party, cells))
-    rows.sort(key=lambda row: (-sum(1 for c in row.cells if c.position), row.party.name))
-    return tuple(rows)
+    return tuple(sorted(parties.values(), key=lambda party: (-briefs[party.id], party.name)))
+
+
+def stance_matrix(views: list[BriefView]) -> tuple[StanceRow, ...]:
+    """Where the parties stand: one row per party with a position in any brief (see :func:`stance_parties`),
+    one cell per brief."""
+    return tuple(StanceRow(party, tuple(StanceCell(view, next((p for p in view.positions if p.party.id == party.id),
+                                                               None))
+                                        for view in views))
+                 for party in stance_parties(views))

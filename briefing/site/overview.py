@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from ..rendering import BriefView, EventView, stance_matrix
+from ..rendering import BriefView, EventView, PositionView, stance_parties
 from ..text import fold
+from ..workspace import Workspace
 from .actor_pages import ActorLink, actor_page
 from .briefs import BriefLink
 from .pages import STANCES, TIMELINE, Page, PageWriter
@@ -83,20 +84,37 @@ class PartyRow:
     cells: tuple[PartyStance, ...]
 
 
-def party_rows(views: list[BriefView]) -> tuple[PartyRow, ...]:
-    """The rows of the stance matrix of ``views``, one per party."""
-    links = {view.id: BriefLink.of(view) for view in views}
-    return tuple(PartyRow(ActorLink(row.party.id, row.party.name, actor_page(row.party.id)),
-                          tuple(PartyStance(links[cell.brief.id], cell.position.position if cell.position else None,
-                                            len(cell.position.quotes) if cell.position else 0)
-                                for cell in row.cells))
-                 for row in stance_matrix(views))
+def stance_column(view: BriefView, parties: tuple[str, ...]) -> tuple[PartyStance, ...]:
+    """One brief's column of the stance matrix: the stance of each of ``parties`` (ids, in row order)."""
+    link = BriefLink.of(view)
+    held: dict[str, PositionView] = {}
+    for position in view.positions:
+        held.setdefault(position.party.id, position)
+    return tuple(PartyStance(link, held[party].position if party in held else None,
+                             len(held[party].quotes) if party in held else 0) for party in parties)
+
+
+def party_rows(views: list[BriefView], workspace: Workspace | None = None) -> tuple[PartyRow, ...]:
+    """The rows of the stance matrix of ``views``, one per party.
+
+    A ``workspace`` hands back each brief's column as an earlier build made it: an edit to one
+    brief makes one new column, not the 12,000 cells of a large desk (whose summaries, the
+    page's cache key, would all be worked out again).
+    """
+    workspace = workspace or Workspace()
+    parties = stance_parties(views)
+    ids = tuple(party.id for party in parties)
+    columns = [workspace.recall("stance column", partial(stance_column, view, ids), same=(view,), equal=ids)
+               for view in views]
+    return tuple(PartyRow(ActorLink(party.id, party.name, actor_page(party.id)),
+                          tuple(column[row] for column in columns))
+                 for row, party in enumerate(parties))
 
 
 def write_stances_page(writer: PageWriter, views: list[BriefView]) -> None:
     """Where the parties stand: one row per party, one column per issue."""
     links = {view.id: BriefLink.of(view) for view in views}
-    rows = writer.workspace.recall("stance rows", partial(party_rows, views), same=views)
+    rows = writer.workspace.recall("stance rows", partial(party_rows, views, writer.workspace), same=views)
     writer.page("stances.html", Page(STANCES, "Where the parties stand",
                                      f"The stated positions of {len(rows)} parties on {len(views)} issues.",
                                      section="stances"),

@@ -203,15 +203,15 @@ def test_after_every_kind_of_edit_an_incremental_site_equals_a_full_build(built_
         assert [str(name) for name in ours if ours[name] != full[name]] == [], path.name
 
 
-def test_a_no_op_build_in_a_fresh_process_is_fast(built_project: Path) -> None:
-    command = [sys.executable, "-m", "briefing.cli", "build", "--quiet"]
+def test_a_no_op_build_in_a_fresh_process_imports_no_pdf_engine(built_project: Path) -> None:
+    """What keeps a no-op build fast (0.4 s is the target, measured by benchmarks/desk_bench.py)."""
+    command = [sys.executable, "-X", "importtime", "-m", "briefing.cli", "build", "--quiet"]
     subprocess.run(command, cwd=built_project, check=True, capture_output=True)
-    started = time.perf_counter()
     run = subprocess.run(command, cwd=built_project, check=True, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
     assert run.stdout.startswith("up to date:")
-    assert "weasyprint" not in run.stderr
-    assert elapsed < 2.0  # the target is 0.4 s (see benchmarks/desk_bench.py); generous here for loaded CI
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "briefing.build" in imported  # the listing is there to read
+    assert not {name for name in imported if name.split(".")[0] in ("weasyprint", "pikepdf", "pypdfium2", "lxml")}
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])

@@ -295,3 +295,38 @@ def test_a_book_that_fails_to_bind_after_the_site_was_staged_leaves_the_output_u
         build(config, workers=2)
     assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
     assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_a_handout_that_fails_after_the_book_started_binding_stops_the_build_and_the_binding(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import threading
+
+    import briefing.binding
+    from briefing.errors import RenderError
+
+    config = load_config(project / "config.yaml")
+    build(config, pdf=False)
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    bindings: list = []
+    bind = briefing.binding.Binding.__init__
+
+    def noting_binding(self, *args, **kwargs):
+        bind(self, *args, **kwargs)
+        bindings.append(self)
+
+    monkeypatch.setattr(briefing.binding, "PARTS_BOUND_APART", 1)  # bound in a process, which must not outlive it
+    monkeypatch.setattr(briefing.binding.Binding, "__init__", noting_binding)
+    (project.parent / "outside.png").write_bytes(b"not read")
+    template = project / "templates" / "handout_print.html"
+    text = template.read_text(encoding="utf-8")
+    assert '<body class="handout">' in text
+    template.write_text(text.replace('<body class="handout">', '<body class="handout"><img src="../../outside.png" alt="">'),
+                        encoding="utf-8")
+    with pytest.raises(RenderError, match="handout.pdf: the PDF may only use files inside the project"):
+        # One brief and its handout: a job each, rendered in that order by one worker, the other core left to the site.
+        build(config, wanted=("savchenko-case",), workers=2)
+    assert len(bindings) == 1 and bindings[0]._process.poll() is not None  # the briefs were done, the book begun
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
+    assert [thread.name for thread in threading.enumerate() if thread.name == "make-brief-pdfs"] == []
+    assert multiprocessing.active_children() == []

@@ -735,18 +735,6 @@ def recover_output_folder(target: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_atomically(target: Path, files: dict[str, bytes], unchanged: set[str] | frozenset[str] = frozenset(),
-                     remove: Callable[[Path], None] | None = None) -> None:
-    """Write ``files`` into a fresh folder beside ``target`` and swap it in whole (see :class:`StagedOutput`)."""
-    staged = StagedOutput(target, unchanged)
-    try:
-        staged.add(files)
-        staged.publish(remove)
-    except BaseException:
-        staged.discard()
-        raise
-
-
 class StagedOutput:
     """A build's output written into a fresh folder beside ``target``, then swapped in whole.
 

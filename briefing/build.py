@@ -312,8 +312,7 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     book_path = BOOK_PDF if "book" in products and views else None
     recalled = recall_pdf_jobs(jobs, memo)
     # The book's parts an edit changes render beside its briefs, and with them before anything else.
-    ahead = (book_parts_ahead(views, recalled, config, env, memo, workspace)
-             if book_path and workers > 1 and len(recalled) < len(jobs) else {})
+    ahead = book_parts_ahead(views, recalled, config, env, memo, workspace) if book_path and workers > 1 else {}
     rendering = start_pdf_jobs(jobs, workers, memo, recalled, progress, ahead,
                                first=frozenset(view.pdf for view in views) if book_path else frozenset())
     return PendingPdfs(views, config, env, workers, memo, jobs, rendering,
@@ -633,6 +632,8 @@ def book_parts_ahead(views: list[BriefView], recalled: dict[str, PdfOutcome], co
 
     if memo is None or memo.previous is None or workspace is None:
         return {}
+    if all(view.pdf in recalled for view in views):
+        return {}  # no brief renders again: the book is made from them straight away
     layouts = []
     for view in views:
         outcome = recalled.get(view.pdf)
@@ -643,8 +644,6 @@ def book_parts_ahead(views: list[BriefView], recalled: dict[str, PdfOutcome], co
         if not meta or not meta.get("anchors"):
             return {}  # a brief never rendered, or by a version that did not note its layout
         layouts.append(PrintedLayout(int(meta["pages"]), dict(meta["anchors"])))  # type: ignore[call-overload]
-    if all(view.pdf in recalled for view in views):
-        return {}  # no brief renders again: the book is made from them straight away
     lengths = guessed_book_lengths(views, memo, workspace)
     parts, folio, keys = book_parts(views, layouts, lengths, config, env, workspace)
     cache = PartCache(config.project / ".cache" / "book-parts")

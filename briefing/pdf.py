@@ -19,8 +19,8 @@ import io
 import multiprocessing
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from collections.abc import Collection
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse

@@ -35,6 +35,20 @@ class _Links(HTMLParser):
                 self.links.append(attributes[key])
 
 
+def _output(project: Path) -> dict[Path, bytes]:
+    """Every file of the project's ``out/`` with its bytes."""
+    return {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+
+
+def _nothing_left_rendering() -> None:
+    """No thread collecting PDFs and no worker process outlived the build."""
+    import multiprocessing
+    import threading
+
+    assert [thread.name for thread in threading.enumerate() if thread.name == "make-brief-pdfs"] == []
+    assert multiprocessing.active_children() == []
+
+
 def _parse(path: Path) -> _Links:
     parser = _Links()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -112,13 +126,13 @@ def test_a_build_of_the_book_alone_binds_the_book_the_full_build_binds(built: Bu
 def test_a_failed_build_leaves_the_previous_output_untouched(project: Path) -> None:
     config = load_config(project / "config.yaml")
     build(config, html=True, pdf=False)
-    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    before = _output(project)
     profile = project / "profiles" / "sanctions.yaml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("speaker: john-kerry", "speaker: jon-kerry", 1),
                        encoding="utf-8")
     with pytest.raises(ContentError):
         build(config, html=True, pdf=False)
-    after = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    after = _output(project)
     assert before == after
     assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []
 
@@ -249,15 +263,12 @@ def test_the_book_starts_binding_while_the_site_is_still_being_rendered(project:
 
 def test_a_site_that_fails_while_the_pdfs_render_stops_them_and_writes_nothing(project: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import multiprocessing
-    import threading
-
     import briefing.build
     from briefing.errors import RenderError
 
     config = load_config(project / "config.yaml")
     build(config, pdf=False)
-    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    before = _output(project)
 
     def failing_site_pages(*args, **kwargs):
         raise RenderError("templates/brief.html:3: the site failed")
@@ -265,9 +276,8 @@ def test_a_site_that_fails_while_the_pdfs_render_stops_them_and_writes_nothing(p
     monkeypatch.setattr(briefing.build, "site_pages", failing_site_pages)
     with pytest.raises(RenderError, match="the site failed"):
         build(config, workers=2)
-    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
-    assert [thread.name for thread in threading.enumerate() if thread.name == "make-brief-pdfs"] == []
-    assert multiprocessing.active_children() == []
+    assert _output(project) == before
+    _nothing_left_rendering()
 
 
 def test_a_book_that_fails_to_bind_after_the_site_was_staged_leaves_the_output_untouched(
@@ -277,7 +287,7 @@ def test_a_book_that_fails_to_bind_after_the_site_was_staged_leaves_the_output_u
 
     config = load_config(project / "config.yaml")
     build(config, pdf=False)
-    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    before = _output(project)
     staged: list[Path] = []
     add = briefing.build.StagedOutput.add
 
@@ -293,21 +303,18 @@ def test_a_book_that_fails_to_bind_after_the_site_was_staged_leaves_the_output_u
     monkeypatch.setattr(briefing.build.PendingBook, "result", failing_binding)
     with pytest.raises(RenderError, match="the disk is full"):
         build(config, workers=2)
-    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
+    assert _output(project) == before
     assert [p.name for p in project.iterdir() if p.name.startswith(".out.")] == []
 
 
 def test_a_handout_that_fails_after_the_book_started_binding_stops_the_build_and_the_binding(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import multiprocessing
-    import threading
-
     import briefing.binding
     from briefing.errors import RenderError
 
     config = load_config(project / "config.yaml")
     build(config, pdf=False)
-    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    before = _output(project)
     bindings: list = []
     bind = briefing.binding.Binding.__init__
 
@@ -327,6 +334,5 @@ def test_a_handout_that_fails_after_the_book_started_binding_stops_the_build_and
         # One brief and its handout: a job each, rendered in that order by one worker, the other core left to the site.
         build(config, wanted=("savchenko-case",), workers=2)
     assert len(bindings) == 1 and bindings[0]._process.poll() is not None  # the briefs were done, the book begun
-    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
-    assert [thread.name for thread in threading.enumerate() if thread.name == "make-brief-pdfs"] == []
-    assert multiprocessing.active_children() == []
+    assert _output(project) == before
+    _nothing_left_rendering()

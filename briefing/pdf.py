@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlparse
 
 from .errors import RenderError
 from .progress import Progress
+from .structure import plain_structure
 
 
 MAX_JOBS_PER_WORKER = 8
@@ -215,7 +216,10 @@ def render_document(html: str, base: Path, allowed: tuple[Path, ...]):
 
 
 def write_document(document, metadata: PdfMetadata, variant: str, tagged: bool = True) -> bytes:
-    """Stamp the metadata on a laid-out document and write it as tagged, reproducible PDF bytes."""
+    """Stamp the metadata on a laid-out document and write it as tagged, reproducible PDF bytes.
+
+    Tagged output has its grouping elements folded away (:func:`structure.plain_structure`).
+    """
     # The font subsetter stamps each embedded font with "now" unless this is set; the
     # brief's own date keeps the bytes identical from one build to the next.
     os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(metadata.date, dt.time(),
@@ -232,7 +236,7 @@ def write_document(document, metadata: PdfMetadata, variant: str, tagged: bool =
     output = io.BytesIO()
     document.write_pdf(output, pdf_variant=variant if tagged else None, pdf_tags=tagged,
                        pdf_identifier=metadata.title.encode("utf-8")[:32] or b"make-brief")
-    return output.getvalue()
+    return plain_structure(output.getvalue()) if tagged else output.getvalue()
 
 
 def render_pdf(html: str, base: Path, allowed: tuple[Path, ...], metadata: PdfMetadata, variant: str) -> bytes:

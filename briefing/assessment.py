@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from . import __version__
 from .actors import Registry
-from .buildcache import JsonStore
+from .buildcache import JsonStore, code_version
 from .extraction import QuoteRecord
 from .profiles import Profile
 from .sources import Source
@@ -130,7 +129,7 @@ def corroborate(span: str, cited: Source, sources: dict[str, Source],
     With a ``store``, the answer is kept for this span and this exact corpus, so a build
     after an edit that changed no article does not search the corpus again.
     """
-    key = f"{__version__}|{corpus_fingerprint(sources)}|{cited.id}|{fold(span)}" if store else ""
+    key = f"{code_version()}|{corpus_fingerprint(sources)}|{cited.id}|{fold(span)}" if store else ""
     known = store.get(key) if store else None
     if known is not None:
         return Corroboration(tuple(sources[i] for i in known))

@@ -12,6 +12,7 @@ This module imports nothing beyond the standard library, so the no-op check stay
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -40,6 +41,20 @@ def files_under(folder: Path) -> list[Path]:
     return found
 
 
+@functools.cache
+def code_version() -> str:
+    """The package's version and a digest of its code: what every cache key is salted with.
+
+    An output, parse or harvest that other code made is never reused, even when the code
+    changed and the version number did not (an upgrade from a checkout, say).
+    """
+    hasher = hashlib.sha256(__version__.encode())
+    for file in files_under(_PACKAGE):
+        if file.suffix == ".py":
+            hasher.update(file.relative_to(_PACKAGE).as_posix().encode() + b"\0" + _file_digest(file))
+    return f"{__version__}+{hasher.hexdigest()[:16]}"
+
+
 def _file_digest(path: Path) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
@@ -50,7 +65,7 @@ def input_fingerprint(paths: list[Path], options: dict[str, object],
 
     ``file_digest`` is the SHA-256 digest of a file's bytes (a workspace's remembers them).
     """
-    hasher = hashlib.sha256(json.dumps({"version": __version__, "options": options}, sort_keys=True).encode())
+    hasher = hashlib.sha256(json.dumps({"version": code_version(), "options": options}, sort_keys=True).encode())
     for path in paths:
         for file in ([path] if path.is_file() else files_under(path)):
             hasher.update(str(file).encode("utf-8", "surrogateescape") + b"\0")
@@ -71,7 +86,7 @@ def output_listing(out: Path) -> dict[str, str]:
 
 def key_of(*parts: object) -> str:
     """A hash of everything an output is rendered from, given as deterministic reprs."""
-    hasher = hashlib.sha256(__version__.encode())
+    hasher = hashlib.sha256(code_version().encode())
     for part in parts:
         hasher.update(repr(part).encode("utf-8", "surrogateescape"))
         hasher.update(b"\0")

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from . import __version__
 from .actors import Registry
-from .buildcache import JsonStore
+from .buildcache import JsonStore, code_version
 from .errors import Collector
 from .extraction import EventRecord, Names, QuoteRecord, extract_events, extract_quotes
 from .profiles import Event, Fact, Located, PartialDate, Profile, Quote
@@ -175,7 +174,7 @@ class Readings:
 
     def _key(self, kind: str, source: Source, setting: str) -> str:
         content = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
-        return f"{kind}|{__version__}|{content}|{setting}|{source.id}"
+        return f"{kind}|{code_version()}|{content}|{setting}|{source.id}"
 
     def quotes(self, source_id: str) -> list[QuoteRecord]:
         if source_id not in self._quotes:

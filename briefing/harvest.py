@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__
 from .actors import Registry, load_actors
-from .buildcache import JsonStore
+from .buildcache import JsonStore, code_version
 from .config import Config
 from .errors import Collector, UsageError
 from .extraction import Names, harvest
@@ -172,7 +171,7 @@ def extract(article: ArticleText, names: Names, fingerprint: str,
             cache: JsonStore) -> tuple[list[dict[str, object]], bool]:
     """Every record of one article as plain data, and whether it came from the cache."""
     digest = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
-    key = f"{digest}|{__version__}|{fingerprint}|{article.date}|{article.id}"
+    key = f"{digest}|{code_version()}|{fingerprint}|{article.date}|{article.id}"
     cached = cache.get(key)
     if cached is not None:
         return cached, True
@@ -377,7 +376,7 @@ def run_key(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt
     """
     from .workspace import FileDigests
 
-    hasher = hashlib.sha256(f"{__version__}|{fmt}|{profile_id}|{[str(p) for p in paths]}".encode())
+    hasher = hashlib.sha256(f"{code_version()}|{fmt}|{profile_id}|{[str(p) for p in paths]}".encode())
     inputs = [config.project / config.file, config.actors, config.seeds / "manifest.yaml"]
     if profile_id is not None:
         inputs += sorted(config.profiles.glob("*.yaml"))

@@ -18,8 +18,7 @@ from typing import Any, Iterator
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
-from . import __version__
-from .buildcache import JsonStore, digest
+from .buildcache import JsonStore, code_version, digest
 from .errors import Collector
 
 MAX_YAML_BYTES = 4 * 1024 * 1024
@@ -88,7 +87,7 @@ class DocumentCache:
         self.store = JsonStore(path, "documents", object_hook=_untagged)
 
     def key(self, display: str, raw: bytes) -> str:
-        return digest(f"{__version__}\0{MAX_YAML_NODES}\0{display}\0".encode("utf-8", "surrogateescape") + raw)
+        return digest(f"{code_version()}\0{MAX_YAML_NODES}\0{display}\0".encode("utf-8", "surrogateescape") + raw)
 
     def get(self, display: str, raw: bytes) -> Document | None:
         stored = self.store.get(self.key(display, raw))

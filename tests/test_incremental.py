@@ -58,6 +58,26 @@ def test_a_second_build_with_no_change_renders_nothing(built_project: Path) -> N
     assert {p: p.read_bytes() for p in (built_project / "out").rglob("*") if p.is_file()} == before
 
 
+def test_other_code_of_the_same_version_renders_everything_anew(project: Path, monkeypatch) -> None:
+    """Every cache key carries a digest of the package's code, not just its version number."""
+    from briefing import buildcache
+
+    config = load_config(project / "config.yaml")
+    first = build(config, pdf=False)
+    assert build(config, pdf=False).rebuilt == ()
+    # Another checkout: the same version number, other code.
+    monkeypatch.setattr(buildcache, "_PACKAGE", buildcache._PACKAGE / "site")
+    buildcache.code_version.cache_clear()
+    try:
+        again = build(config, pdf=False)
+    finally:
+        buildcache.code_version.cache_clear()
+    pages = {path for path in first.rebuilt if path.endswith(".html") or path.startswith("pagefind/")}
+    assert len(pages) > 50 and pages <= set(again.rebuilt)
+    # What is left is copied or written whole on every build, and compared by its bytes.
+    assert {path for path in again.reused if not path.startswith("assets/")} == {"feed.xml", "robots.txt", "sitemap.xml"}
+
+
 def test_editing_one_profile_rerenders_its_outputs_and_not_the_other_briefs(built_project: Path) -> None:
     edit(built_project / "profiles" / "sanctions.yaml", "outlook: |\n", "outlook: |\n  A new first line.\n")
     result = rebuild(built_project)

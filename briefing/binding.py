@@ -160,6 +160,7 @@ class LiveBinder:
         self._lock = threading.Lock()
         self.bytes_sent = 0
         self.peak_memory = 0
+        self._preparing = False
 
     def __enter__(self) -> LiveBinder:
         return self
@@ -173,6 +174,22 @@ class LiveBinder:
         ``cancelled`` set (by :meth:`Binding.cancel`, which also kills the process) stops the
         request, even one that has not reached the process yet.
         """
+        return self._request(parts, folio, cancelled, finish=True)
+
+    def prepare(self, parts: list[bytes], folio: bytes) -> None:
+        """Have the process hold the book of ``parts`` and ``folio`` without writing it, so that a
+        later :meth:`bind` rebinds only the parts that differ; a failure is a :class:`RenderError`.
+
+        A build in a fresh process prepares the book its previous build bound while it works out
+        what changed: the bind from nothing then runs beside the build instead of after it.
+        """
+        self._preparing = True
+        try:
+            self._request(parts, folio, None, finish=False)
+        finally:
+            self._preparing = False
+
+    def _request(self, parts: list[bytes], folio: bytes, cancelled: threading.Event | None, finish: bool):
         import hashlib
 
         from .errors import RenderError
@@ -186,7 +203,7 @@ class LiveBinder:
             answer = None
             if cancelled is None or not cancelled.is_set():
                 try:
-                    _send(self._process.stdin, (digests, missing))
+                    _send(self._process.stdin, (digests, missing, finish))
                     self.bytes_sent += sum(len(data) for data in missing.values())
                     answer = _receive(self._process.stdout)
                 except (OSError, EOFError):  # the process died (or was killed) before answering
@@ -201,8 +218,8 @@ class LiveBinder:
 
     @property
     def holds_a_book(self) -> bool:
-        """Whether the process is up and holds a book to rebind (else the next request binds afresh)."""
-        return bool(self._held) and self._process is not None and self._process.poll() is None
+        """Whether the process holds a book to rebind, or is taking one up (else the next request binds afresh)."""
+        return self._preparing or (bool(self._held) and self._process is not None and self._process.poll() is None)
 
     def kill(self) -> None:
         """Stop the process at once, in the middle of a request or not; the next request starts another."""
@@ -293,16 +310,17 @@ def _receive(pipe):
 
 
 def _serve_live(requests, answers) -> None:
-    """The process of a :class:`LiveBinder`: answer each request with the book one BookBinder binds."""
+    """The process of a :class:`LiveBinder`: answer each request with the book one BookBinder binds (or,
+    when the request only prepares, with word that the book is held)."""
     held: dict[bytes, bytes] = {}
     with BookBinder() as binder:
         while (request := _receive(requests)) is not None:
-            digests, sent = request
+            digests, sent, finish = request
             held.update(sent)
             try:
                 pdfs = [held[digest] for digest in digests]
                 binder.update(pdfs[:-1], pdfs[-1])
-                answer = ("book", binder.finish())
+                answer = ("book", binder.finish()) if finish else ("held", None)
             except Exception as error:  # told to the build in one line; the next request goes on
                 lines = str(error).strip().splitlines()
                 answer = ("error", f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__)

@@ -183,6 +183,111 @@ def test_the_book_bound_apart_while_the_site_renders_is_the_same_book(built: Bui
     assert (apart.out / "pdf/briefing-book.pdf").read_bytes() == (built.out / "pdf/briefing-book.pdf").read_bytes()
 
 
+def _recording_binders(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every LiveBinder made from now on, each with the parts it was asked to prepare (as bytes) in ``prepared``."""
+    from briefing import binding
+
+    made = []
+    init, prepare = binding.LiveBinder.__init__, binding.LiveBinder.prepare
+
+    def recording_init(self) -> None:
+        init(self)
+        self.prepared = []
+        made.append(self)
+
+    def recording_prepare(self, parts, folio) -> None:
+        self.prepared.append([*parts, folio])
+        prepare(self, parts, folio)
+
+    monkeypatch.setattr(binding.LiveBinder, "__init__", recording_init)
+    monkeypatch.setattr(binding.LiveBinder, "prepare", recording_prepare)
+    return made
+
+
+def test_a_build_in_a_fresh_process_takes_up_the_previous_book_and_rebinds_only_what_changed(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+    from briefing.build import build
+    from briefing.config import load_config
+
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    book_only = dict(html=False, products=("brief", "book"), workers=2)
+    config = load_config(project / "config.yaml")
+    build(config, **book_only)
+    made = _recording_binders(monkeypatch)
+    assert build(config, **book_only).rebuilt == ()  # up to date: nothing is prepared
+    previous_briefs = {p: (project / "out" / "pdf" / f"{p}.pdf").read_bytes() for p in PROFILES}
+    previous_book = (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
+    profile = project / "profiles" / "sanctions.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("outlook: |\n", "outlook: |\n  First.\n", 1),
+                       encoding="utf-8")
+    result = build(config, **book_only)
+    assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf"} <= set(result.rebuilt)
+    [binder] = made
+    # It was given the previous build's book: its briefs as they were, after the book's own parts.
+    [prepared] = binder.prepared
+    assert prepared[-6:-1] == [previous_briefs[p] for p in BRIEF_ORDER]
+    # The bind then sent the process the edited brief alone (and no part of the book's own it already held).
+    assert binder.bytes_sent == sum(map(len, prepared)) + len((project / "out" / "pdf" / "sanctions.pdf").read_bytes())
+    assert binder._process is None  # the build's own binder did not outlive it
+    book = (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
+    assert book != previous_book
+    fresh = build(config, out=tmp_path / "fresh", force=True, **book_only)
+    assert (fresh.out / "pdf" / "briefing-book.pdf").read_bytes() == book
+
+
+@pytest.mark.parametrize("bound", [
+    {"parts": ["../../../outside"], "briefs": [], "folio": "0" * 64},
+    {"parts": [], "briefs": ["pdf/../../config.yaml"], "folio": "0" * 64},
+    {"parts": [], "briefs": ["/etc/passwd"], "folio": "0" * 64},
+    {"parts": "not a list", "briefs": [], "folio": "0" * 64},
+])
+def test_a_build_state_that_names_files_elsewhere_prepares_nothing(project: Path, bound: dict,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+    from briefing.build import prepare_book
+    from briefing.buildcache import BuildState
+    from briefing.config import load_config
+    from briefing.workspace import Workspace
+
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 0)
+    made = _recording_binders(monkeypatch)
+    previous = BuildState("", {}, {}, {"pdf/briefing-book.pdf": {"bound": bound}})
+    workspace = Workspace()
+    assert prepare_book(previous, project / "out", load_config(project / "config.yaml"), workspace, 2) is None
+    assert made == [] and workspace.binder is None
+
+
+def test_a_build_that_fails_while_the_previous_book_is_taken_up_stops_the_binder(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding, build as build_module
+    from briefing.config import load_config
+    from briefing.errors import RenderError
+
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    config = load_config(project / "config.yaml")
+    build_module.build(config, html=False, products=("brief", "book"), workers=2)
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    made = _recording_binders(monkeypatch)
+
+    def failing_gather(*args, **kwargs):
+        import time
+
+        waited = time.monotonic()
+        while not (made and made[0]._process is not None) and time.monotonic() - waited < 30:
+            time.sleep(0.01)  # fail once the binding process is up, taking the previous book
+        raise RenderError("the project could not be read")
+
+    monkeypatch.setattr(build_module, "gather", failing_gather)
+    (project / "profiles" / "sanctions.yaml").write_text(
+        (project / "profiles" / "sanctions.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="could not be read"):
+        build_module.build(config, html=False, products=("brief", "book"), workers=2)
+    [binder] = made
+    assert binder._process is None and not binder.holds_a_book
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
+
+
 # The binder kept between builds: every update must give the bytes of a fresh bind.
 
 BRIEF_ORDER = ["minsk-implementation", "sanctions", "savchenko-case", "syria-ceasefire", "syria-transition"]

@@ -176,16 +176,17 @@ class LiveBinder:
         """
         return self._request(parts, folio, cancelled, finish=True)
 
-    def prepare(self, parts: list[bytes], folio: bytes) -> None:
+    def prepare(self, parts: list[bytes], folio: bytes, cancelled: threading.Event | None = None) -> None:
         """Have the process hold the book of ``parts`` and ``folio`` without writing it, so that a
         later :meth:`bind` rebinds only the parts that differ; a failure is a :class:`RenderError`.
 
         A build in a fresh process prepares the book its previous build bound while it works out
         what changed: the bind from nothing then runs beside the build instead of after it.
+        ``cancelled`` stops the request as it does :meth:`bind`'s.
         """
         self._preparing = True
         try:
-            self._request(parts, folio, None, finish=False)
+            self._request(parts, folio, cancelled, finish=False)
         finally:
             self._preparing = False
 

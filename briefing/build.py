@@ -700,16 +700,19 @@ class PreparedBook:
     binder: object  # a binding.LiveBinder
     own: bool
     thread: object  # the threading.Thread preparing it
+    cancelled: object  # a threading.Event: set, the preparing stops (or never starts)
 
     def release(self, workspace: Workspace) -> None:
-        """Stop a binder of the build's own (preparing or not) and wait for the preparing thread."""
+        """Stop a binder of the build's own, preparing or not, with its preparing thread.
+
+        A kept binder (serve's) goes on taking up the book: the next build's bind waits for it.
+        """
         if self.own:
+            self.cancelled.set()  # type: ignore[attr-defined]
             self.binder.kill()  # type: ignore[attr-defined]
             self.thread.join()  # type: ignore[attr-defined]
             self.binder.close()  # type: ignore[attr-defined]
             workspace.binder = None
-        else:
-            self.thread.join()  # type: ignore[attr-defined]
 
 
 def prepare_book(previous: BuildState | None, target: Path, config: Config, workspace: Workspace,
@@ -741,18 +744,20 @@ def prepare_book(previous: BuildState | None, target: Path, config: Config, work
     binder = workspace.binder = workspace.binder or LiveBinder()
     cache = PartCache(config.project / ".cache" / "book-parts")
 
+    cancelled = threading.Event()
+
     def take_up() -> None:
         try:
             pdfs = [cache.get(key) for key in (*parts, folio)]
             pdfs[len(parts):len(parts)] = [(target / path).read_bytes() for path in briefs]
             if all(data is not None for data in pdfs):
-                binder.prepare(pdfs[:-1], pdfs[-1])  # type: ignore[attr-defined]
+                binder.prepare(pdfs[:-1], pdfs[-1], cancelled)  # type: ignore[attr-defined]
         except (OSError, RenderError):
             pass  # nothing is lost: the bind that follows starts from nothing, as it would have
 
     thread = threading.Thread(target=take_up, name="make-brief-prepare-book", daemon=True)
     thread.start()
-    return PreparedBook(binder, own, thread)
+    return PreparedBook(binder, own, thread, cancelled)
 
 
 def _page_count(data: bytes) -> int:

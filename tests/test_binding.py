@@ -195,9 +195,9 @@ def _recording_binders(monkeypatch: pytest.MonkeyPatch) -> list:
         self.prepared = []
         made.append(self)
 
-    def recording_prepare(self, parts, folio) -> None:
+    def recording_prepare(self, parts, folio, cancelled=None) -> None:
         self.prepared.append([*parts, folio])
-        prepare(self, parts, folio)
+        prepare(self, parts, folio, cancelled)
 
     monkeypatch.setattr(binding.LiveBinder, "__init__", recording_init)
     monkeypatch.setattr(binding.LiveBinder, "prepare", recording_prepare)
@@ -234,6 +234,35 @@ def test_a_build_in_a_fresh_process_takes_up_the_previous_book_and_rebinds_only_
     assert book != previous_book
     fresh = build(config, out=tmp_path / "fresh", force=True, **book_only)
     assert (fresh.out / "pdf" / "briefing-book.pdf").read_bytes() == book
+
+
+def test_a_serve_session_starting_after_an_edit_takes_up_the_previous_book_in_its_kept_binder(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import binding
+    from briefing.build import build
+    from briefing.config import load_config
+    from briefing.workspace import Workspace
+
+    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
+    book_only = dict(html=False, products=("brief", "book"), workers=2)
+    config = load_config(project / "config.yaml")
+    build(config, **book_only)
+    profile = project / "profiles" / "sanctions.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("outlook: |\n", "outlook: |\n  First.\n", 1),
+                       encoding="utf-8")
+    made = _recording_binders(monkeypatch)
+    workspace = Workspace(kept=True)
+    workspace.binder = binding.LiveBinder()
+    try:
+        build(config, workspace=workspace, **book_only)
+        [binder] = made
+        assert len(binder.prepared) == 1 and workspace.binder is binder and binder.holds_a_book
+    finally:
+        workspace.close()
+    assert not binder.holds_a_book
+    fresh = build(config, out=tmp_path / "fresh", force=True, **book_only)
+    assert (fresh.out / "pdf" / "briefing-book.pdf").read_bytes() == \
+        (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
 
 
 @pytest.mark.parametrize("bound", [

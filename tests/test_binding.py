@@ -204,24 +204,46 @@ def _recording_binders(monkeypatch: pytest.MonkeyPatch) -> list:
     return made
 
 
-def test_a_build_in_a_fresh_process_takes_up_the_previous_book_and_rebinds_only_what_changed(
-        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+BOOK_ONLY = dict(html=False, products=("brief", "book"), workers=2)  # the rest of the site is not at stake
+
+
+def _built_with_its_book_bound_apart(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """The project built once, its small book counted as large (bound by a process of its own); its config."""
     from briefing import binding
     from briefing.build import build
     from briefing.config import load_config
 
     monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
-    book_only = dict(html=False, products=("brief", "book"), workers=2)
     config = load_config(project / "config.yaml")
-    build(config, **book_only)
-    made = _recording_binders(monkeypatch)
-    assert build(config, **book_only).rebuilt == ()  # up to date: nothing is prepared
-    previous_briefs = {p: (project / "out" / "pdf" / f"{p}.pdf").read_bytes() for p in PROFILES}
-    previous_book = (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
+    build(config, **BOOK_ONLY)
+    return config
+
+
+def _edit_an_outlook(project: Path) -> None:
     profile = project / "profiles" / "sanctions.yaml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("outlook: |\n", "outlook: |\n  First.\n", 1),
                        encoding="utf-8")
-    result = build(config, **book_only)
+
+
+def _a_fresh_build_binds_the_same_book(config, project: Path, tmp_path: Path) -> bool:
+    from briefing.build import build
+
+    fresh = build(config, out=tmp_path / "fresh", force=True, **BOOK_ONLY)
+    return (fresh.out / "pdf" / "briefing-book.pdf").read_bytes() == \
+        (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
+
+
+def test_a_build_in_a_fresh_process_takes_up_the_previous_book_and_rebinds_only_what_changed(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing.build import build
+
+    config = _built_with_its_book_bound_apart(project, monkeypatch)
+    made = _recording_binders(monkeypatch)
+    assert build(config, **BOOK_ONLY).rebuilt == ()  # up to date: nothing is prepared
+    previous_briefs = {p: (project / "out" / "pdf" / f"{p}.pdf").read_bytes() for p in PROFILES}
+    previous_book = (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
+    _edit_an_outlook(project)
+    result = build(config, **BOOK_ONLY)
     assert {"pdf/sanctions.pdf", "pdf/briefing-book.pdf"} <= set(result.rebuilt)
     [binder] = made
     # It was given the previous build's book: its briefs as they were, after the book's own parts.
@@ -230,39 +252,29 @@ def test_a_build_in_a_fresh_process_takes_up_the_previous_book_and_rebinds_only_
     # The bind then sent the process the edited brief alone (and no part of the book's own it already held).
     assert binder.bytes_sent == sum(map(len, prepared)) + len((project / "out" / "pdf" / "sanctions.pdf").read_bytes())
     assert binder._process is None  # the build's own binder did not outlive it
-    book = (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
-    assert book != previous_book
-    fresh = build(config, out=tmp_path / "fresh", force=True, **book_only)
-    assert (fresh.out / "pdf" / "briefing-book.pdf").read_bytes() == book
+    assert (project / "out" / "pdf" / "briefing-book.pdf").read_bytes() != previous_book
+    assert _a_fresh_build_binds_the_same_book(config, project, tmp_path)
 
 
 def test_a_serve_session_starting_after_an_edit_takes_up_the_previous_book_in_its_kept_binder(
         project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from briefing import binding
     from briefing.build import build
-    from briefing.config import load_config
     from briefing.workspace import Workspace
 
-    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
-    book_only = dict(html=False, products=("brief", "book"), workers=2)
-    config = load_config(project / "config.yaml")
-    build(config, **book_only)
-    profile = project / "profiles" / "sanctions.yaml"
-    profile.write_text(profile.read_text(encoding="utf-8").replace("outlook: |\n", "outlook: |\n  First.\n", 1),
-                       encoding="utf-8")
+    config = _built_with_its_book_bound_apart(project, monkeypatch)
+    _edit_an_outlook(project)
     made = _recording_binders(monkeypatch)
     workspace = Workspace(kept=True)
     workspace.binder = binding.LiveBinder()
     try:
-        build(config, workspace=workspace, **book_only)
+        build(config, workspace=workspace, **BOOK_ONLY)
         [binder] = made
         assert len(binder.prepared) == 1 and workspace.binder is binder and binder.holds_a_book
     finally:
         workspace.close()
     assert not binder.holds_a_book
-    fresh = build(config, out=tmp_path / "fresh", force=True, **book_only)
-    assert (fresh.out / "pdf" / "briefing-book.pdf").read_bytes() == \
-        (project / "out" / "pdf" / "briefing-book.pdf").read_bytes()
+    assert _a_fresh_build_binds_the_same_book(config, project, tmp_path)
 
 
 @pytest.mark.parametrize("bound", [
@@ -289,13 +301,10 @@ def test_a_build_state_that_names_files_elsewhere_prepares_nothing(project: Path
 
 def test_a_build_that_fails_while_the_previous_book_is_taken_up_stops_the_binder(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefing import binding, build as build_module
-    from briefing.config import load_config
+    from briefing import build as build_module
     from briefing.errors import RenderError
 
-    monkeypatch.setattr(binding, "PARTS_BOUND_APART", 1)
-    config = load_config(project / "config.yaml")
-    build_module.build(config, html=False, products=("brief", "book"), workers=2)
+    config = _built_with_its_book_bound_apart(project, monkeypatch)
     before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
     made = _recording_binders(monkeypatch)
 
@@ -308,10 +317,9 @@ def test_a_build_that_fails_while_the_previous_book_is_taken_up_stops_the_binder
         raise RenderError("the project could not be read")
 
     monkeypatch.setattr(build_module, "gather", failing_gather)
-    (project / "profiles" / "sanctions.yaml").write_text(
-        (project / "profiles" / "sanctions.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    _edit_an_outlook(project)
     with pytest.raises(RenderError, match="could not be read"):
-        build_module.build(config, html=False, products=("brief", "book"), workers=2)
+        build_module.build(config, **BOOK_ONLY)
     [binder] = made
     assert binder._process is None and not binder.holds_a_book
     assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before

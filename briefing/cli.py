@@ -94,12 +94,19 @@ def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool 
         raise click.UsageError("--html-only, --pdf-only and --handout exclude each other")
 
     def action() -> None:
-        from .build import PDF_PRODUCTS, build
-        from .progress import terminal_progress
+        from .output import PDF_PRODUCTS, up_to_date_build
 
         products = ("handout",) if handout else PDF_PRODUCTS
-        result = build(ctx.config(), wanted=profiles, html=not (pdf_only or handout), pdf=not html_only,
-                       out=out, products=products, workers=jobs, force=force, progress=terminal_progress(quiet))
+        options = dict(wanted=profiles, html=not (pdf_only or handout), pdf=not html_only, out=out,
+                       products=products, force=force)
+        # Answered before the stages are even imported when there is nothing to do.
+        config = ctx.config()
+        result = up_to_date_build(config, **options)
+        if result is None:
+            from .build import build
+            from .progress import terminal_progress
+
+            result = build(config, workers=jobs, progress=terminal_progress(quiet), **options)
         if not quiet:
             for v in result.briefs:
                 click.echo(f"{v.id}: {v.counts['quotes']} quotes, {v.counts['facts']} facts, "

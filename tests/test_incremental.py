@@ -223,15 +223,29 @@ def test_after_every_kind_of_edit_an_incremental_site_equals_a_full_build(built_
         assert [str(name) for name in ours if ours[name] != full[name]] == [], path.name
 
 
-def test_a_no_op_build_in_a_fresh_process_imports_no_pdf_engine(built_project: Path) -> None:
+def test_a_no_op_build_in_a_fresh_process_imports_neither_the_stages_nor_the_pdf_engine(built_project: Path) -> None:
     """What keeps a no-op build fast (0.4 s is the target, measured by benchmarks/desk_bench.py)."""
-    command = [sys.executable, "-X", "importtime", "-m", "briefing.cli", "build", "--quiet"]
+    command = [sys.executable, "-X", "importtime", "-m", "briefing.cli", "build"]
     subprocess.run(command, cwd=built_project, check=True, capture_output=True)
     run = subprocess.run(command, cwd=built_project, check=True, capture_output=True, text=True)
-    assert run.stdout.startswith("up to date:")
+    assert run.stdout.splitlines()[-1].startswith("up to date:")
+    # It still says what the handouts left out, as the build that made them did.
+    assert "pdf/sanctions-handout.pdf: omitted for length:" in run.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
-    assert "briefing.build" in imported  # the listing is there to read
-    assert not {name for name in imported if name.split(".")[0] in ("weasyprint", "pikepdf", "pypdfium2", "lxml")}
+    assert "briefing.output" in imported  # the listing is there to read
+    assert not {name for name in imported if name.split(".")[0] in ("weasyprint", "pikepdf", "pypdfium2", "lxml",
+                                                                      "jinja2", "markdown")}
+    assert not {"briefing.build", "briefing.site", "briefing.rendering", "briefing.extraction"} & imported
+
+
+def test_a_no_op_build_still_refuses_a_folder_it_must_not_replace(built_project: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "briefing.cli", "build", "--out", str(foreign)], cwd=built_project,
+                         capture_output=True, text=True)
+    assert run.returncode != 0 and "refusing to replace" in run.stdout + run.stderr
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])

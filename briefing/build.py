@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .actors import Registry, load_actors
-from .buildcache import BuildState, Fingerprints, JsonStore, PartCache, RenderMemo, digest, input_fingerprint, key_of
+from .buildcache import BuildState, Fingerprints, JsonStore, PartCache, RenderMemo, digest, key_of
 from .assessment import topic_hits, topic_terms, unused_quotes
 from .citations import Readings, VerifiedBrief, verify_profile
 from .config import Config
 from .errors import Collector, Diagnostic, RenderError, UsageError
 from .memory import cycle_collection_paused
-from .output import (MARKER_TEXT, OUTPUT_MARKER, PDF_PRODUCTS, BuildResult, PdfReport, StagedOutput, build_options,
-                     guard_output_folder, input_paths, recover_output_folder, unchanged_result)
+from .output import (MARKER_TEXT, OUTPUT_MARKER, PDF_PRODUCTS, BuildResult, OutputSurvey, PdfReport, StagedOutput,
+                     survey_output)
 from .profiles import Profile, load_profiles
 from .rendering import BriefView, FontFace, brief_view, font_faces, make_environment, packaged_templates
 from .site import site_pages
@@ -145,21 +145,22 @@ def select(project: Project, wanted: tuple[str, ...]) -> list[str]:
 def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
           out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS,
           workers: int | None = None, force: bool = False, progress: Progress | None = None,
-          workspace: Workspace | None = None) -> BuildResult:
+          workspace: Workspace | None = None, survey: OutputSurvey | None = None) -> BuildResult:
     """Build the site and the PDF ``products`` for ``wanted`` profiles (all when empty) into ``out``.
 
     Only outputs whose inputs changed since the last build into the same folder are
     rendered; the rest are taken from that build (``force`` renders everything).
     ``workers`` is the number of processes that render PDFs (default: one per core).
     A ``workspace`` kept from build to build (``serve`` keeps one) also spares reading,
-    verifying and preparing again what did not change.
+    verifying and preparing again what did not change. A ``survey`` the caller made with
+    the same options (see :func:`output.survey_output`) is not made again.
     """
     workspace = workspace or Workspace()
     workspace.begin_build()
     succeeded = False
     try:
         result = _build(workspace.canonical(config), wanted, html, pdf, out, products, workers, force, progress,
-                        workspace)
+                        workspace, survey)
         succeeded = True
         return result
     finally:
@@ -168,22 +169,17 @@ def build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pd
 
 def _build(config: Config, wanted: tuple[str, ...], html: bool, pdf: bool, out: Path | None,
            products: tuple[str, ...], workers: int | None, force: bool, progress: Progress | None,
-           workspace: Workspace) -> BuildResult:
+           workspace: Workspace, survey: OutputSurvey | None) -> BuildResult:
     unknown = sorted(set(products) - set(PDF_PRODUCTS))
     if unknown:
         raise UsageError(f"no PDF product {unknown[0]!r}; products: {', '.join(PDF_PRODUCTS)}")
-    started = time.perf_counter()
-    target = (out or config.out).resolve()
-    guard_output_folder(target, config)
-    workspace.wait_for_removal()
-    recover_output_folder(target)
-    cache_dir = config.project / ".cache"
-    fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products),
-                                    workspace.files.of)
-    previous = None if force else BuildState.load(cache_dir, target)
-    fill_workspace = workspace.kept and workspace.empty
-    unchanged = unchanged_result(previous, fingerprint, target, started)
-    if unchanged is not None and not fill_workspace:
+    if survey is None:
+        workspace.wait_for_removal()  # the output the last build replaced is gone before recovery looks
+        survey = survey_output(config, wanted=wanted, html=html, pdf=pdf, out=out, products=products, force=force,
+                               file_digest=workspace.files.of)
+    target, fingerprint, previous, started = survey.target, survey.fingerprint, survey.previous, survey.started
+    unchanged = survey.unchanged()
+    if unchanged is not None and not (workspace.kept and workspace.empty):
         return unchanged
     prepared = prepare_book(previous, target, config, workspace, workers) \
         if pdf and "book" in products and not wanted else None

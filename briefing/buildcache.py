@@ -60,11 +60,13 @@ def _file_digest(path: Path) -> bytes:
 
 
 def input_fingerprint(paths: list[Path], options: dict[str, object],
-                      file_digest: Callable[[Path], bytes] = _file_digest) -> str:
+                      file_digest: Callable[[Path], bytes] | None = None) -> str:
     """One hash over the content of every input file and the build options.
 
-    ``file_digest`` is the SHA-256 digest of a file's bytes (a workspace's remembers them).
+    ``file_digest`` is the SHA-256 digest of a file's bytes (default: read now; a workspace's
+    remembers them).
     """
+    file_digest = file_digest or _file_digest
     hasher = hashlib.sha256(json.dumps({"version": code_version(), "options": options}, sort_keys=True).encode())
     for path in paths:
         for file in ([path] if path.is_file() else files_under(path)):

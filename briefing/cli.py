@@ -94,19 +94,20 @@ def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool 
         raise click.UsageError("--html-only, --pdf-only and --handout exclude each other")
 
     def action() -> None:
-        from .output import PDF_PRODUCTS, up_to_date_build
+        from .output import PDF_PRODUCTS, survey_output
 
         products = ("handout",) if handout else PDF_PRODUCTS
         options = dict(wanted=profiles, html=not (pdf_only or handout), pdf=not html_only, out=out,
                        products=products, force=force)
         # Answered before the stages are even imported when there is nothing to do.
         config = ctx.config()
-        result = up_to_date_build(config, **options)
+        survey = survey_output(config, **options)
+        result = survey.unchanged()
         if result is None:
             from .build import build
             from .progress import terminal_progress
 
-            result = build(config, workers=jobs, progress=terminal_progress(quiet), **options)
+            result = build(config, workers=jobs, progress=terminal_progress(quiet), survey=survey, **options)
         if not quiet:
             for v in result.briefs:
                 click.echo(f"{v.id}: {v.counts['quotes']} quotes, {v.counts['facts']} facts, "

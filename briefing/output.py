@@ -3,7 +3,7 @@ build's new output is staged beside it and swapped in whole.
 
 It imports only the standard library, the configuration and the build cache, so that a
 build with nothing to do (``make-brief build`` run twice) answers without loading the stages
-or the PDF engine; :func:`up_to_date_build` is that answer.
+or the PDF engine; :func:`survey_output` gives that answer.
 """
 
 from __future__ import annotations
@@ -157,31 +157,41 @@ class StagedOutput:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def unchanged_result(previous: BuildState | None, fingerprint: str, target: Path, started: float) -> BuildResult | None:
-    """What a build into ``target`` reports when its inputs have ``fingerprint`` and the last one left
-    ``target`` as it wrote it: everything reused, nothing rendered. None when there is work to do."""
-    if previous is None or not up_to_date(previous, fingerprint, target):
-        return None
-    return BuildResult(target, tuple(sorted(previous.outputs)), (), time.perf_counter() - started,
-                       tuple(PdfReport(path, int(meta.get("pages", 0)), tuple(meta.get("omitted", ())))
-                             for path, meta in sorted(previous.meta.items()) if path.endswith(".pdf")),
-                       rebuilt=(), reused=tuple(sorted(previous.outputs)))
+@dataclass(frozen=True)
+class OutputSurvey:
+    """What a build finds before it does anything: its output folder, the fingerprint of its
+    inputs and options, and what the last build into that folder left (None: nothing, or forced)."""
+
+    target: Path
+    fingerprint: str
+    previous: BuildState | None
+    started: float  # when the build began (time.perf_counter)
+
+    def unchanged(self) -> BuildResult | None:
+        """What the build reports when the last one left the folder as it wrote it from these very
+        inputs: everything reused, nothing rendered. None when there is work to do."""
+        previous = self.previous
+        if previous is None or not up_to_date(previous, self.fingerprint, self.target):
+            return None
+        return BuildResult(self.target, tuple(sorted(previous.outputs)), (), time.perf_counter() - self.started,
+                           tuple(PdfReport(path, int(meta.get("pages", 0)), tuple(meta.get("omitted", ())))
+                                 for path, meta in sorted(previous.meta.items()) if path.endswith(".pdf")),
+                           rebuilt=(), reused=tuple(sorted(previous.outputs)))
 
 
-def up_to_date_build(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
-                     out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS,
-                     force: bool = False) -> BuildResult | None:
-    """The result of ``build`` with these options when it would render nothing, worked out without
-    loading the build; None when it has work to do (``build`` then checks again and does it).
+def survey_output(config: Config, *, wanted: tuple[str, ...] = (), html: bool = True, pdf: bool = True,
+                  out: Path | None = None, products: tuple[str, ...] = PDF_PRODUCTS, force: bool = False,
+                  file_digest: Callable[[Path], bytes] | None = None) -> OutputSurvey:
+    """The :class:`OutputSurvey` of a build with these options, made without loading the build.
 
     Like every build it first refuses a folder it must not replace and clears what an
-    interrupted build left beside the output.
+    interrupted build left beside the output. ``file_digest`` is as for
+    :func:`buildcache.input_fingerprint` (a workspace's remembers the digests).
     """
-    if force or set(products) - set(PDF_PRODUCTS):
-        return None
     started = time.perf_counter()
     target = (out or config.out).resolve()
     guard_output_folder(target, config)
     recover_output_folder(target)
-    fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products))
-    return unchanged_result(BuildState.load(config.project / ".cache", target), fingerprint, target, started)
+    fingerprint = input_fingerprint(input_paths(config), build_options(wanted, html, pdf, products), file_digest)
+    previous = None if force else BuildState.load(config.project / ".cache", target)
+    return OutputSurvey(target, fingerprint, previous, started)

@@ -65,6 +65,27 @@ def test_build_html_only_reports_counts_and_writes_the_site(run, project: Path) 
     assert not (project / "out" / "pdf").exists()
 
 
+def test_a_build_reads_and_hashes_its_inputs_once_whether_or_not_it_has_work(run, project: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import briefing.build  # noqa: F401  (imported, so that its name for the function is counted too)
+    from briefing import buildcache
+
+    fingerprints = []
+    fingerprint = buildcache.input_fingerprint
+    for module in [module for name, module in sys.modules.items() if name.startswith("briefing")]:
+        if getattr(module, "input_fingerprint", None) is fingerprint:
+            monkeypatch.setattr(module, "input_fingerprint", lambda *args: fingerprints.append(1) or fingerprint(*args))
+    assert run("build", "--html-only").exit_code == 0 and len(fingerprints) == 1
+    assert run("build", "--html-only").stdout.startswith("up to date:") and len(fingerprints) == 2
+    profile = project / "profiles" / "sanctions.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("summary: |\n  ", "summary: |\n  Edited. ", 1),
+                       encoding="utf-8")
+    result = run("build", "--html-only")
+    assert result.exit_code == 0 and result.stdout.splitlines()[-1].startswith("built ") and len(fingerprints) == 3
+
+
 def test_usage_errors_exit_2(run) -> None:
     assert run("build", "--html-only", "--pdf-only").exit_code == 2
     result = run("build", "sanction", "--html-only")

@@ -42,7 +42,9 @@ def test_home_brief_quote_in_context_and_source(page, base_url, screenshots) -> 
     details.get_by_role("link", name="read in the source").click()
     anchor = page.url.rsplit("#", 1)[1]
     assert re.fullmatch(r"p\d+", anchor) and "/sources/" in page.url
-    assert quoted in fold(page.locator(f"#{anchor} mark").all_inner_texts().__str__().replace("', '", ""))
+    marks = page.locator(f"#{anchor} mark")
+    marks.first.wait_for()  # the address changes as the page starts loading; reading the marks does not wait
+    assert quoted in fold(marks.all_inner_texts().__str__().replace("', '", ""))
     page.screenshot(path=screenshots / "source-paragraph.png")
     assert page.problems == []
 

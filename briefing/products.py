@@ -28,9 +28,11 @@ BOOK_PDF = "pdf/briefing-book.pdf"
 # Issues side by side in one table of the book's matrix: more would not leave a readable
 # column on a landscape page.
 MATRIX_ISSUES_PER_TABLE = 6
-# Tables of the matrix rendered as one part: enough to fill a few pages, few enough that an
-# edit to one brief re-renders a small share of a large desk's matrix.
-MATRIX_TABLES_PER_PART = 3
+# Tables of the matrix rendered as one part. A table is what a brief's new title changes, and
+# laying one out costs WeasyPrint some 0.3 s: a part of its own re-renders only that table
+# (three to a part cost 0.9 s on a title edit). Each table then starts a page, which reads
+# better and costs a 200-brief book some 12 pages.
+MATRIX_TABLES_PER_PART = 1
 # Entries of the contents rendered as one part, on pages of its own: fewer than a page holds
 # (24 of one line), so that a part is one page even with a few long titles, and a brief's new
 # title re-renders one page of a large desk's contents rather than all of it.
@@ -43,6 +45,9 @@ FOLIO_PAGES_STEP = 32
 SHORT_QUOTE_WORDS = (4, 22)
 # The matrix's heading, on its pages and as its line of the contents (rendered apart from each other).
 MATRIX_TITLE = "Where the parties stand: all issues"
+# The cover, and the book's Subject property, name the briefs one by one up to this many; a
+# larger book leaves that to its contents, so that a brief's new title leaves the cover as it was.
+COVER_LISTS_AT_MOST = 12
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,11 @@ class Book:
     as_of: dt.date
     marking: str
     briefs: tuple[BriefView, ...]
+
+    @property
+    def listed(self) -> tuple[BriefView, ...]:
+        """The briefs the cover names: all of them while they fit on it, else none."""
+        return self.briefs if len(self.briefs) <= COVER_LISTS_AT_MOST else ()
 
 
 @dataclass(frozen=True)
@@ -246,8 +256,10 @@ def book_placements(views: list[BriefView], layouts: list[PrintedLayout],
 
 def book_metadata(views: list[BriefView], config: Config) -> PdfMetadata:
     """The book's document properties; its date is the latest as-of date among the briefs."""
+    named = ("; ".join(view.title for view in views) if len(views) <= COVER_LISTS_AT_MOST
+             else f"{len(views)} issue briefs")
     return PdfMetadata(title=f"{config.site_title}: briefing book", author=config.organisation,
-                       subject="Briefing book: " + "; ".join(view.title for view in views),
+                       subject=f"Briefing book: {named}",
                        keywords=parties(views), language=config.language, date=max(view.as_of for view in views))
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -276,15 +277,22 @@ def test_the_book_cover_lists_the_briefs_only_while_they_fit_on_it(config: Confi
     views = [brief_view(state.briefs[i], state.sources, state.registry) for i in PROFILES]
     env = make_environment([config.templates])
 
-    def opening(count: int) -> str:
-        chosen = (views * 3)[:count]
+    def cover(chosen: list) -> object:
         layouts = [PrintedLayout(5, {}) for _ in chosen]
-        jobs = book_part_jobs(chosen, layouts, BookLengths((1, 1), (1,)), config, env, font_faces(), (config.project,))
-        return jobs[0].candidates[0].html
+        return book_part_jobs(chosen, layouts, BookLengths((1, 1), (1,)), config, env, font_faces(),
+                              (config.project,))[0]
 
-    assert 'class="cover-list"' in opening(5)
-    large = opening(13)
-    assert 'class="cover-list"' not in large and "13 issue briefs" in large
+    small = cover(views)
+    assert 'class="cover-list"' in small.candidates[0].html
+    assert all(view.title in small.metadata.subject for view in views)
+    thirteen = (views * 3)[:13]
+    large = cover(thirteen)
+    assert 'class="cover-list"' not in large.candidates[0].html and "13 issue briefs" in large.candidates[0].html
+    assert large.metadata.subject == "Briefing book: 13 issue briefs"
+    # So a new title in a large book leaves its cover the same job, rendered once.
+    retitled = [replace(thirteen[0], title="Retitled"), *thirteen[1:]]
+    assert cover(retitled) == large
+    assert cover([replace(views[0], title="Retitled"), *views[1:]]) != small
 
 
 def _objects_the_collector_leaves_alone(job: object) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -277,17 +277,21 @@ def start_pdfs(views: list[BriefView], config: Config, env, products: tuple[str,
     from .products import BOOK_PDF
 
     workers = workers or default_workers()
-    jobs = pdf_jobs(views, config, env, products, workspace)
+    inputs = job_inputs(views, config, products, memo, workspace or Workspace()) if memo else {}
+    recalled = recall_unchanged_jobs(inputs, memo) if memo else {}
+    jobs = pdf_jobs(views, config, env, products, workspace, skip=recalled)
+    paths = [path for path, _, _ in pdf_specs(views, products)]
     # Full briefs are rendered for the book even when they are not wanted as files of their own.
     unwanted = set() if "brief" in products else {view.pdf for view in views}
     book_path = BOOK_PDF if "book" in products and views else None
-    recalled = recall_pdf_jobs(jobs, memo)
+    recalled |= recall_pdf_jobs(jobs, memo)
     # The book's parts an edit changes render beside its briefs, and with them before anything else.
     ahead = book_parts_ahead(views, recalled, config, env, memo, workspace) if book_path and workers > 1 else {}
-    rendering = start_pdf_jobs(jobs, workers, memo, recalled, progress, ahead,
-                               first=frozenset(view.pdf for view in views) if book_path else frozenset())
+    rendering = start_pdf_jobs(paths, jobs, workers, memo, recalled, progress, ahead,
+                               first=frozenset(view.pdf for view in views) if book_path else frozenset(),
+                               inputs=inputs)
     return PendingPdfs(views, config, env, workers, memo, jobs, rendering,
-                       wanted=tuple(job.path for job in jobs if job.path not in unwanted),
+                       wanted=tuple(path for path in paths if path not in unwanted),
                        book_path=book_path, workspace=workspace)
 
 
@@ -357,8 +361,10 @@ class PendingPdfs(Mapping[str, bytes]):
         """Lay out a brief here, for the workers a long-running process forks later to start warm (see :func:`pdf.warm_up`)."""
         from .pdf import warm_up
 
-        if self._jobs:
-            warm_up(self._jobs[0])
+        # Every job may have been taken from the last build unprepared: prepare one to lay out.
+        jobs = self._jobs or pdf_jobs(self._views[:1], self._config, self._env, ("brief",), self._workspace)
+        if jobs:
+            warm_up(jobs[0])
 
     def cancel(self) -> None:
         """Stop rendering and binding: the build failed elsewhere and will write nothing."""
@@ -423,7 +429,8 @@ def font_stamp(faces: tuple[FontFace, ...]) -> list[tuple[str, int]]:
 
 
 def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome]:
-    """The outcomes of the jobs whose HTML, metadata and fonts are unchanged since the previous build, by path."""
+    """The outcomes of the jobs whose HTML, metadata and fonts are unchanged since the previous build, by path
+    (what their inputs changed did not change them)."""
     from .pdf import PdfOutcome
 
     if memo is None:
@@ -439,11 +446,14 @@ def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome
     return outcomes
 
 
-def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, recalled: dict[str, PdfOutcome],
-                   progress: Progress | None = None, ahead: dict[str, PdfJob] | None = None,
-                   first: frozenset[str] = frozenset()) -> PendingJobs:
-    """Every job's outcome, once asked for: ``recalled`` from the previous build (see :func:`recall_pdf_jobs`),
-    else rendered; the jobs to render have started when this returns.
+def start_pdf_jobs(paths: list[str], jobs: list, workers: int, memo: RenderMemo | None,
+                   recalled: dict[str, PdfOutcome], progress: Progress | None = None,
+                   ahead: dict[str, PdfJob] | None = None, first: frozenset[str] = frozenset(),
+                   inputs: dict[str, str] | None = None) -> PendingJobs:
+    """The outcome of each PDF of ``paths``, once asked for: ``recalled`` from the previous build (see
+    :func:`recall_unchanged_jobs` and :func:`recall_pdf_jobs`), else rendered from its job in ``jobs``; the jobs
+    to render have started when this returns. The ``inputs`` of each (see :func:`job_inputs`) are noted for
+    the next build.
 
     The book's parts ``ahead`` (by cache key, see :func:`book_parts_ahead`) render in the same
     pool; they and the jobs whose path is in ``first`` (the briefs the book waits for) start first.
@@ -455,20 +465,24 @@ def start_pdf_jobs(jobs: list, workers: int, memo: RenderMemo | None, recalled: 
     parts = list((ahead or {}).values())
     rendering = Rendering(pending + parts, workers, progress, shown=len(pending),
                           first=first | {part.path for part in parts})
-    return PendingJobs(jobs, outcomes, pending, rendering, memo,
-                       {key: len(pending) + number for number, key in enumerate(ahead or {})})
+    if memo:
+        for path in recalled:  # reused, perhaps from other inputs that made the same job: noted with these
+            memo.meta[path] = {**memo.meta[path], "inputs": (inputs or {}).get(path)}
+    return PendingJobs(paths, outcomes, pending, rendering, memo,
+                       {key: len(pending) + number for number, key in enumerate(ahead or {})}, inputs or {})
 
 
 @dataclass
 class PendingJobs:
     """PDF jobs, the unchanged ones taken from the last build and the rest being rendered."""
 
-    jobs: list
+    paths: list[str]  # every job's, in job order
     outcomes: dict[str, PdfOutcome]
     rendering_jobs: list  # the jobs ``rendering`` renders, in its list (the book's parts ahead follow them)
     rendering: Rendering
     memo: RenderMemo | None
     ahead: dict[str, int] = field(default_factory=dict)  # a book part's key -> its index in ``rendering``
+    inputs: dict[str, str] = field(default_factory=dict)  # a job's path -> the key of its inputs
 
     def part(self, key: str) -> PdfOutcome | None:
         """The book's part of cache key ``key`` if it was rendered ahead (waiting for it), else None."""
@@ -477,7 +491,7 @@ class PendingJobs:
 
     def results(self, paths: list[str] | None = None) -> list[PdfOutcome]:
         """The outcomes of the jobs for ``paths`` (default: every job, in job order), waiting for those being rendered."""
-        wanted = [job.path for job in self.jobs] if paths is None else paths
+        wanted = self.paths if paths is None else paths
         missing = [path for path in wanted if path not in self.outcomes]
         if missing:
             index = {job.path: number for number, job in enumerate(self.rendering_jobs)}
@@ -485,7 +499,8 @@ class PendingJobs:
                 self.outcomes[outcome.path] = outcome
                 if self.memo:
                     self.memo.rendered(outcome.path, {"pages": outcome.pages, "omitted": list(outcome.omitted),
-                                                      "anchors": outcome.anchors})
+                                                      "anchors": outcome.anchors,
+                                                      "inputs": self.inputs.get(outcome.path)})
         return [self.outcomes[path] for path in wanted]
 
     def cancel(self) -> None:
@@ -721,9 +736,23 @@ def _page_count(data: bytes) -> int:
     return printed_layout(data).pages
 
 
+def pdf_specs(views: list[BriefView], products: tuple[str, ...] = PDF_PRODUCTS) -> list[tuple[str, BriefView, str]]:
+    """(path, view, kind) of each PDF job for ``views``, in the order of :func:`pdf_jobs`; kind is "brief" or "handout"."""
+    from .rendering import handout_pdf
+
+    specs = []
+    for view in views:
+        if "brief" in products or "book" in products:
+            specs.append((view.pdf, view, "brief"))
+        if "handout" in products:
+            specs.append((handout_pdf(view.id), view, "handout"))
+    return specs
+
+
 def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, ...] = PDF_PRODUCTS,
-             workspace: Workspace | None = None) -> list:
-    """The PDF jobs for ``views``: each full brief (the book is bound from them) and handout (every candidate).
+             workspace: Workspace | None = None, skip: Collection[str] = frozenset()) -> list:
+    """The PDF jobs for ``views``: each full brief (the book is bound from them) and handout (every candidate),
+    but those whose path is in ``skip``.
 
     A ``workspace`` hands back the very job prepared for the same view in an earlier build.
     """
@@ -733,12 +762,43 @@ def pdf_jobs(views: list[BriefView], config: Config, env, products: tuple[str, .
     workspace = workspace or Workspace()
     faces = font_faces()
     allowed = readable_folders(config, faces)
-    jobs = []
-    for view in views:
-        if "brief" in products or "book" in products:
-            jobs.append(workspace.recall("brief job", partial(brief_job, view, config, env, faces, allowed),
-                                         same=(view, config, env), equal=(faces, allowed)))
-        if "handout" in products:
-            jobs.append(workspace.recall("handout job", partial(handout_job, view, config, env, faces, allowed),
-                                         same=(view, config, env), equal=(faces, allowed)))
-    return jobs
+    prepare = {"brief": brief_job, "handout": handout_job}
+    return [workspace.recall(f"{kind} job", partial(prepare[kind], view, config, env, faces, allowed),
+                             same=(view, config, env), equal=(faces, allowed))
+            for path, view, kind in pdf_specs(views, products) if path not in skip]
+
+
+def job_inputs(views: list[BriefView], config: Config, products: tuple[str, ...], memo: RenderMemo,
+               workspace: Workspace) -> dict[str, str]:
+    """The key of what each PDF job is prepared from, by path: its view and kind, the configuration, every
+    template file, and the fonts and folders it may read.
+
+    A job is a pure function of these (its HTML is rendered from them by the package's own
+    code, which salts every key), so a job whose inputs are unchanged is the job the previous
+    build rendered, and need not be prepared to be found unchanged: in a fresh process that
+    spares rendering the print HTML of every brief and handout on the desk.
+    """
+    faces = font_faces()
+    templates = (workspace.files.of_tree(config.templates), workspace.files.of_tree(packaged_templates()))
+    shared = (config, templates, faces, readable_folders(config, faces), font_stamp(faces))
+    return {path: memo.key("pdf job", kind, view, *shared) for path, view, kind in pdf_specs(views, products)}
+
+
+def recall_unchanged_jobs(inputs: dict[str, str], memo: RenderMemo) -> dict[str, PdfOutcome]:
+    """The outcomes of the jobs prepared from exactly the inputs of the previous build (see :func:`job_inputs`),
+    by path, without preparing them; their ``html`` is left empty."""
+    from .pdf import PdfOutcome
+
+    previous = memo.previous
+    if previous is None:
+        return {}
+    outcomes: dict[str, PdfOutcome] = {}
+    for path, made_from in inputs.items():
+        meta, key = previous.meta.get(path), previous.rendered.get(path)
+        if not meta or meta.get("inputs") != made_from or key is None:
+            continue
+        data = memo.recall(path, key, needs_meta=True)
+        if data is not None:
+            outcomes[path] = PdfOutcome(path, data, int(meta["pages"]), tuple(meta["omitted"]), "", 0,
+                                        dict(meta.get("anchors", {})))
+    return outcomes

@@ -85,7 +85,7 @@ class PdfOutcome:
     data: bytes
     pages: int
     omitted: tuple[str, ...]
-    html: str  # the candidate that was printed (the benchmark renders it again for comparison)
+    html: str  # the candidate that was printed ("" when reused without being prepared again)
     attempts: int
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> index of its page (from 0)
 

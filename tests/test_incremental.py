@@ -87,6 +87,54 @@ def test_editing_one_profile_rerenders_its_outputs_and_not_the_other_briefs(buil
     assert "A new first line." in (built_project / "out" / "briefs" / "sanctions.html").read_text(encoding="utf-8")
 
 
+def prepared_jobs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the PDF jobs whose print HTML the builds that follow prepare."""
+    from briefing import handout, products
+
+    prepared: list[str] = []
+    for module, name in ((products, "brief_job"), (handout, "handout_job")):
+        def counting(*args, _original=getattr(module, name), **kwargs):
+            job = _original(*args, **kwargs)
+            prepared.append(job.path)
+            return job
+        monkeypatch.setattr(module, name, counting)
+    return prepared
+
+
+def test_a_build_in_a_fresh_process_prepares_only_the_pdf_jobs_whose_inputs_changed(
+        built_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prepared = prepared_jobs(monkeypatch)
+    edit(built_project / "profiles" / "sanctions.yaml", "outlook: |\n", "outlook: |\n  Prepared anew.\n")
+    result = rebuild(built_project)  # each rebuild is a fresh workspace, as in a process of its own
+    assert sorted(prepared) == ["pdf/sanctions-handout.pdf", "pdf/sanctions.pdf"]
+    # The handout does not print the outlook: prepared, found the same job, and reused.
+    assert "pdf/sanctions.pdf" in result.rebuilt and "pdf/sanctions-handout.pdf" in result.reused
+    prepared.clear()
+    edit(built_project / "profiles" / "syria-ceasefire.yaml", "outlook: |\n", "outlook: |\n  Prepared anew.\n")
+    rebuild(built_project)
+    assert sorted(prepared) == ["pdf/syria-ceasefire-handout.pdf", "pdf/syria-ceasefire.pdf"]
+
+
+@pytest.mark.parametrize("change", ["template", "config"])
+def test_what_every_pdf_job_is_prepared_from_prepares_them_all_again(
+        built_project: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    prepared = prepared_jobs(monkeypatch)
+    if change == "template":  # included by every print template: its every PDF changes
+        path, old, new = built_project / "templates" / "_print.html", "</head>", "<!-- edited --></head>"
+    else:  # the author of every PDF
+        path, old, new = built_project / "config.yaml", "organisation: Make-Brief", "organisation: The"
+    original = path.read_text(encoding="utf-8")
+    edit(path, old, new)
+    try:
+        result = rebuild(built_project)
+        pdfs = {p.relative_to(built_project / "out").as_posix() for p in (built_project / "out" / "pdf").iterdir()}
+        assert set(prepared) == pdfs - {"pdf/briefing-book.pdf"}
+        assert pdfs <= set(result.rebuilt)
+    finally:
+        path.write_text(original, encoding="utf-8")
+        rebuild(built_project)
+
+
 def test_a_rebuild_links_the_files_it_reuses_and_writes_only_the_rest(built_project: Path) -> None:
     out = built_project / "out"
     before = {path: (out / path).stat().st_ino for path in OTHER_BRIEF_OUTPUTS + ["briefs/sanctions.html"]}

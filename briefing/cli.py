@@ -94,20 +94,31 @@ def build_command(ctx: Context, profiles: tuple[str, ...] = (), html_only: bool 
         raise click.UsageError("--html-only, --pdf-only and --handout exclude each other")
 
     def action() -> None:
+        from .buildcache import JsonStore
         from .output import PDF_PRODUCTS, survey_output
+        from .workspace import NOTED_DIGESTS, FileDigests, Workspace
 
         products = ("handout",) if handout else PDF_PRODUCTS
         options = dict(wanted=profiles, html=not (pdf_only or handout), pdf=not html_only, out=out,
                        products=products, force=force)
-        # Answered before the stages are even imported when there is nothing to do.
+        # Answered before the stages are even imported when there is nothing to do. The digests
+        # of the project's files noted by earlier commands are trusted while each file's stat
+        # signature is the same, so a desk's thousands of articles are not read to find them
+        # unchanged; the build then reuses the ones this survey found.
         config = ctx.config()
-        survey = survey_output(config, **options)
+        store = JsonStore(config.project / NOTED_DIGESTS, "digests")
+        files = FileDigests(store)
+        try:
+            survey = survey_output(config, file_digest=files.of, **options)
+        finally:
+            store.close()  # what ``files`` found stays known to it, and is not noted again
         result = survey.unchanged()
         if result is None:
             from .build import build
             from .progress import terminal_progress
 
-            result = build(config, workers=jobs, progress=terminal_progress(quiet), survey=survey, **options)
+            result = build(config, workers=jobs, progress=terminal_progress(quiet), survey=survey,
+                           workspace=Workspace(files=files), **options)
         if not quiet:
             for v in result.briefs:
                 click.echo(f"{v.id}: {v.counts['quotes']} quotes, {v.counts['facts']} facts, "

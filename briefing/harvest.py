@@ -374,14 +374,14 @@ def run_key(config: Config, paths: tuple[Path, ...], profile_id: str | None, fmt
     same (see :class:`workspace.FileDigests`): ten thousand articles are not read again to find
     that none changed.
     """
-    from .workspace import FileDigests
+    from .workspace import NOTED_DIGESTS, FileDigests
 
     hasher = hashlib.sha256(f"{code_version()}|{fmt}|{profile_id}|{[str(p) for p in paths]}".encode())
     inputs = [config.project / config.file, config.actors, config.seeds / "manifest.yaml"]
     if profile_id is not None:
         inputs += sorted(config.profiles.glob("*.yaml"))
     files, _ = find_files(paths or (config.seeds,))
-    store = JsonStore(config.project / ".cache" / "file-digests.sqlite", "digests")
+    store = JsonStore(config.project / NOTED_DIGESTS, "digests")
     try:
         digests = FileDigests(store)
         for path in [*inputs, *files]:

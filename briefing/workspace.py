@@ -38,6 +38,8 @@ T = TypeVar("T")
 # tick keeps its time (and maybe its size). A file stamped this recently before it was read
 # is read again next time rather than trusted by its stamp, as git does with its index.
 RACY_NANOSECONDS = 2_000_000_000
+# Where commands note the digests of the project's files for later processes (see :class:`FileDigests`).
+NOTED_DIGESTS = Path(".cache") / "file-digests.sqlite"
 
 
 class FileDigests:
@@ -55,7 +57,9 @@ class FileDigests:
         """The digest of ``path``'s bytes (raises OSError as reading it would)."""
         stat = path.stat()
         signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-        known = self._known.get(path) or self._noted(path)
+        known = self._known.get(path)
+        if known is None and (known := self._noted(path)) is not None:
+            self._known[path] = known
         if known is not None and known[0] == signature:
             return known[1]
         digest = hashlib.sha256(path.read_bytes()).digest()
@@ -103,11 +107,11 @@ class _Result:
 class Workspace:
     """Stage results and file digests kept across the builds of one process (see the module's docstring)."""
 
-    def __init__(self, kept: bool = False) -> None:
+    def __init__(self, kept: bool = False, files: FileDigests | None = None) -> None:
         # Kept between the builds of a long-running process: its first build fills it even
         # when the output is up to date, so that the first edit finds every stage at hand.
         self.kept = kept
-        self.files = FileDigests()
+        self.files = files or FileDigests()
         self._kept: dict[Hashable, _Result] = {}
         self._used: dict[Hashable, _Result] = {}
         self._latest: dict[type, object] = {}

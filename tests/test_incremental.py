@@ -391,3 +391,36 @@ def test_a_new_title_leaves_the_search_index_of_the_articles_and_actors_it_cites
                             if path.startswith("pagefind/") and path.split("/")[1] not in bundles]
     assert any(path.startswith("pagefind/briefs-") for path in result.rebuilt)
     edit(profile, 'title: "Russia, retitled:', 'title: "Russia:')
+
+
+def test_the_cli_reads_each_article_once_and_not_at_all_when_nothing_changed(
+        built_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Digests noted by an earlier command stand while a file's stat signature does: the
+    survey and the build do not read the desk's articles to find them unchanged."""
+    from collections import Counter
+
+    from click.testing import CliRunner
+
+    from briefing.cli import main
+
+    def cli_build() -> Counter[str]:
+        reads: Counter[str] = Counter()
+        original = Path.read_bytes
+
+        def counted(path: Path) -> bytes:
+            if path.parent.name == "seeds":
+                reads[path.name] += 1
+            return original(path)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Path, "read_bytes", counted)
+            result = CliRunner().invoke(main, ["--config", str(built_project / "config.yaml"), "build", "--quiet"])
+        assert result.exit_code == 0, result.output
+        return reads
+
+    cli_build()  # notes the digests (the articles were copied long enough ago to be trusted)
+    assert cli_build() == Counter()  # nothing to do: nothing read
+    edit(built_project / "profiles" / "sanctions.yaml", "outlook: |\n", "outlook: |\n  Read once.\n")
+    reads = cli_build()
+    articles = {p.name for p in (built_project / "seeds").iterdir() if p.is_file()}  # and their manifest
+    assert set(reads) == articles and set(reads.values()) == {1}  # parsed, not read again for a digest

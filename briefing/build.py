@@ -534,7 +534,7 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     layouts = [PrintedLayout(brief.pages, brief.anchors) if brief.anchors else printed_layout(brief.data)
                for brief in briefs]
     cache = PartCache(config.project / ".cache" / "book-parts")
-    lengths = guessed_book_lengths(views, memo, workspace)
+    lengths = guessed_book_lengths(views, memo)
     fonts = tuple(font_stamp(font_faces()))
     for _ in range(4):
         parts, folio, keys = book_parts(views, layouts, lengths, config, env, workspace)
@@ -571,14 +571,13 @@ def bind_briefing_book(views: list[BriefView], briefs: list[PdfOutcome], config:
     return PendingBook(PdfOutcome(BOOK_PDF, b"", pages, (), parts[0].candidates[0].html, len(missing)), binding)
 
 
-def guessed_book_lengths(views: list[BriefView], memo: RenderMemo | None, workspace: Workspace) -> BookLengths:
+def guessed_book_lengths(views: list[BriefView], memo: RenderMemo | None) -> BookLengths:
     """How long the book's own parts will be: as long as in the previous build, or a first guess."""
-    from .products import BOOK_PDF, BookLengths, matrix_runs, matrix_tables
+    from .products import BOOK_PDF, BookLengths, matrix_run_count
 
     previous = memo.previous.meta.get(BOOK_PDF, {}) if memo and memo.previous else {}
-    runs = workspace.recall("matrix runs", lambda: len(matrix_runs(matrix_tables(views))), same=views)
     guessed = BookLengths.from_meta(previous.get("lengths"))
-    fresh = first_guess(len(views), runs)
+    fresh = first_guess(len(views), matrix_run_count(len(views)))
     # The previous build's lengths hold while the book has as many parts (the same number of briefs, near enough).
     if guessed is None or (len(guessed.opening), len(guessed.matrix)) != (len(fresh.opening), len(fresh.matrix)):
         return fresh
@@ -632,7 +631,7 @@ def book_parts_ahead(views: list[BriefView], recalled: dict[str, PdfOutcome], co
         if not meta or not meta.get("anchors"):
             return {}  # a brief never rendered, or by a version that did not note its layout
         layouts.append(PrintedLayout(int(meta["pages"]), dict(meta["anchors"])))  # type: ignore[call-overload]
-    lengths = guessed_book_lengths(views, memo, workspace)
+    lengths = guessed_book_lengths(views, memo)
     parts, folio, keys = book_parts(views, layouts, lengths, config, env, workspace)
     cache = PartCache(config.project / ".cache" / "book-parts")
     return {key: job for key, job in zip(keys, (*parts, folio)) if not cache.has(key)}

@@ -313,6 +313,13 @@ def matrix_runs(tables: tuple[MatrixTable, ...], size: int = MATRIX_TABLES_PER_P
     return [tables[first:first + size] for first in range(0, len(tables), size)] or [()]
 
 
+def matrix_run_count(briefs: int) -> int:
+    """How many runs :func:`matrix_runs` makes of the matrix of ``briefs`` briefs (a table per few briefs, see
+    :func:`matrix_tables`), worked out without making them."""
+    tables = -(-briefs // MATRIX_ISSUES_PER_TABLE)
+    return max(1, -(-tables // MATRIX_TABLES_PER_PART))
+
+
 def folio_job(pages: int, config: Config, env: jinja2.Environment, fonts: tuple[FontFace, ...],
               allowed: tuple[Path, ...]) -> PdfJob:
     """The book's page numbers, one page each, for at least ``pages`` pages (untagged: binding marks them)."""

@@ -52,9 +52,23 @@ class FileDigests:
     def __init__(self, store: JsonStore | None = None) -> None:
         self._known: dict[Path, tuple[tuple[int, ...], bytes]] = {}
         self._store = store
+        # The digests given since :meth:`settle`: one build looks at each file once and sees it as
+        # it was then, so that its stages agree with the fingerprint it records (a file changed
+        # meanwhile is a change the next build finds).
+        self._given: dict[Path, bytes] = {}
 
     def of(self, path: Path) -> bytes:
         """The digest of ``path``'s bytes (raises OSError as reading it would)."""
+        given = self._given.get(path)
+        if given is None:
+            given = self._given[path] = self._digest(path)
+        return given
+
+    def settle(self) -> None:
+        """Forget what was given: the next look at a file looks at it again (a build has ended)."""
+        self._given.clear()
+
+    def _digest(self, path: Path) -> bytes:
         stat = path.stat()
         signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         known = self._known.get(path)
@@ -203,6 +217,7 @@ class Workspace:
 
     def finish_build(self, succeeded: bool) -> None:
         """End a build: keep what it used (a failed build keeps what came before too)."""
+        self.files.settle()
         if succeeded:
             self._kept, self._used = self._used, {}
         else:

@@ -295,6 +295,15 @@ def test_the_book_cover_lists_the_briefs_only_while_they_fit_on_it(config: Confi
     assert cover([replace(views[0], title="Retitled"), *views[1:]]) != small
 
 
+def test_the_number_of_matrix_parts_is_known_from_the_number_of_briefs(config: Config) -> None:
+    from briefing.products import matrix_run_count, matrix_runs, matrix_tables
+
+    state = gather(config)
+    views = [brief_view(state.briefs[i], state.sources, state.registry) for i in PROFILES]
+    for count in (0, 1, 5, 6, 7, 12, 13, 37):
+        assert matrix_run_count(count) == len(matrix_runs(matrix_tables((views * 8)[:count]))), count
+
+
 def _objects_the_collector_leaves_alone(job: object) -> int:
     import gc
 

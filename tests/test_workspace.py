@@ -91,17 +91,37 @@ def test_file_digests_trust_a_stamp_only_once_it_is_old_enough(tmp_path: Path,
     real = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
     digests = FileDigests()
+
+    def in_a_build(path: Path) -> bytes:
+        try:
+            return digests.of(path)
+        finally:
+            digests.settle()
+
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("a: 1\n")
+    first = in_a_build(profile)
+    # Stamped just now, it may change again within the same clock tick, unseen: read every time.
+    assert [in_a_build(profile) for _ in range(2)] == [first, first] and len(reads) == 3
+    an_hour_later = time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(workspace_module.time, "time_ns", lambda: an_hour_later)
+    assert [in_a_build(profile) for _ in range(3)] == [first] * 3
+    assert len(reads) == 4  # read once more, then trusted by its stat signature
+    profile.write_text("a: 2\n")
+    assert in_a_build(profile) != first and len(reads) == 5
+
+
+def test_one_build_sees_each_file_once_as_it_was_then(tmp_path: Path) -> None:
+    """The stages of one build agree with the fingerprint it records; the next build sees the change."""
+    digests = FileDigests()
     profile = tmp_path / "profile.yaml"
     profile.write_text("a: 1\n")
     first = digests.of(profile)
-    # Stamped just now, it may change again within the same clock tick, unseen: read every time.
-    assert [digests.of(profile) for _ in range(2)] == [first, first] and len(reads) == 3
-    an_hour_later = time.time_ns() + 3600 * 10**9
-    monkeypatch.setattr(workspace_module.time, "time_ns", lambda: an_hour_later)
-    assert [digests.of(profile) for _ in range(3)] == [first] * 3
-    assert len(reads) == 4  # read once more, then trusted by its stat signature
     profile.write_text("a: 2\n")
-    assert digests.of(profile) != first and len(reads) == 5
+    assert digests.of(profile) == first and digests.find(profile) == first
+    assert digests.of_folder(tmp_path) == (("profile.yaml", first),)
+    digests.settle()
+    assert digests.of(profile) != first
 
 
 def test_file_digests_noted_in_a_store_are_trusted_by_a_later_process_on_the_same_terms(

@@ -223,3 +223,19 @@ def test_an_error_is_reported_again_by_every_rebuild_until_it_is_fixed(project: 
     profile.write_text(original, encoding="utf-8")
     build(load_config(project / "config.yaml"), out=out, pdf=False, workspace=workspace)
     assert _files(out) == before
+
+
+def test_files_under_lists_a_folders_files_by_name_then_its_folders_in_turn(tmp_path: Path) -> None:
+    from briefing.buildcache import files_under
+
+    for name in ("b.txt", "a.txt", "z/2.txt", "z/1.txt", "m/x/deep.txt", "m/top.txt", "__pycache__/c.pyc",
+                 "m/__pycache__/d.pyc", "elsewhere/outside.txt"):
+        (tmp_path / "tree" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tree" / name).write_text(name)
+    tree = tmp_path / "tree"
+    (tree / "link.txt").symlink_to(tree / "a.txt")  # a link to a file is a file
+    (tree / "linked-folder").symlink_to(tree / "elsewhere")  # a link to a folder is not followed
+    (tree / "broken").symlink_to(tmp_path / "missing")
+    assert [path.relative_to(tree).as_posix() for path in files_under(tree)] == [
+        "a.txt", "b.txt", "link.txt", "elsewhere/outside.txt", "m/top.txt", "m/x/deep.txt", "z/1.txt", "z/2.txt"]
+    assert files_under(tmp_path / "missing") == []

@@ -431,8 +431,6 @@ def font_stamp(faces: tuple[FontFace, ...]) -> list[tuple[str, int]]:
 def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome]:
     """The outcomes of the jobs whose HTML, metadata and fonts are unchanged since the previous build, by path
     (what their inputs changed did not change them)."""
-    from .pdf import PdfOutcome
-
     if memo is None:
         return {}
     fonts = font_stamp(font_faces())
@@ -440,10 +438,15 @@ def recall_pdf_jobs(jobs: list, memo: RenderMemo | None) -> dict[str, PdfOutcome
     for job in jobs:
         data = memo.recall(job.path, memo.key("pdf", job, fonts), needs_meta=True)
         if data is not None:
-            meta = memo.meta[job.path]
-            outcomes[job.path] = PdfOutcome(job.path, data, int(meta["pages"]), tuple(meta["omitted"]),
-                                            job.candidates[0].html, 0, dict(meta.get("anchors", {})))
+            outcomes[job.path] = reused_outcome(job.path, data, memo.meta[job.path], job.candidates[0].html)
     return outcomes
+
+
+def reused_outcome(path: str, data: bytes, meta: dict, html: str) -> PdfOutcome:
+    """The outcome of a PDF taken from the previous build, as its recorded ``meta`` describes it."""
+    from .pdf import PdfOutcome
+
+    return PdfOutcome(path, data, int(meta["pages"]), tuple(meta["omitted"]), html, 0, dict(meta.get("anchors", {})))
 
 
 def start_pdf_jobs(paths: list[str], jobs: list, workers: int, memo: RenderMemo | None,
@@ -786,8 +789,6 @@ def job_inputs(views: list[BriefView], config: Config, products: tuple[str, ...]
 def recall_unchanged_jobs(inputs: dict[str, str], memo: RenderMemo) -> dict[str, PdfOutcome]:
     """The outcomes of the jobs prepared from exactly the inputs of the previous build (see :func:`job_inputs`),
     by path, without preparing them; their ``html`` is left empty."""
-    from .pdf import PdfOutcome
-
     previous = memo.previous
     if previous is None:
         return {}
@@ -798,6 +799,5 @@ def recall_unchanged_jobs(inputs: dict[str, str], memo: RenderMemo) -> dict[str,
             continue
         data = memo.recall(path, key, needs_meta=True)
         if data is not None:
-            outcomes[path] = PdfOutcome(path, data, int(meta["pages"]), tuple(meta["omitted"]), "", 0,
-                                        dict(meta.get("anchors", {})))
+            outcomes[path] = reused_outcome(path, data, meta, "")
     return outcomes
